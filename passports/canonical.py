@@ -1,0 +1,119 @@
+"""Strict JSON parsing and RFC 8785 canonical bytes.
+
+Imports nothing from Django so the offline verifier can ship on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import rfc8785
+
+MAX_DOCUMENT_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+
+# A JSON string literal; used to blank strings out before counting brackets.
+_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET_RE = re.compile(r"[\[\]{}]")
+
+
+class DocumentError(ValueError):
+    """A document that cannot be accepted; `message` says why, `field` where."""
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+def _reject_constant(name: str) -> Any:
+    raise DocumentError(f"{name} is not a JSON number", code="invalid_number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DocumentError(f"duplicate key {key!r}", code="duplicate_key", field=key)
+        result[key] = value
+    return result
+
+
+def nesting_depth(text: str) -> int:
+    """Deepest bracket nesting of a JSON text, strings ignored."""
+    depth = deepest = 0
+    for bracket in _BRACKET_RE.findall(_STRING_RE.sub('""', text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def parse_json(
+    data: bytes | str, *, max_bytes: int = MAX_DOCUMENT_BYTES, max_depth: int = MAX_DEPTH
+) -> Any:
+    """Parse JSON strictly: size and depth limits, no duplicate keys, no NaN/Infinity.
+
+    Raises DocumentError with a message that names the problem.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > max_bytes:
+        raise DocumentError(
+            f"body is {len(raw)} bytes; the limit is {max_bytes} bytes", code="too_large"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"not UTF-8: {exc.reason} at byte {exc.start}", code="not_json") from exc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    depth = nesting_depth(text)
+    if depth > max_depth:
+        raise DocumentError(
+            f"nesting depth {depth} exceeds the limit of {max_depth}", code="too_deep"
+        )
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", code="not_json"
+        ) from exc
+
+
+def normalise_numbers(value: Any) -> Any:
+    """Integral floats become ints, as JSON (and RFC 8785) treat them as the same number.
+
+    Keeps served documents byte-identical to what was imported when a
+    database column hands back 0.0 for a published 0.
+    """
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise DocumentError("NaN and Infinity are not JSON numbers", code="invalid_number")
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        return {key: normalise_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalise_numbers(item) for item in value]
+    return value
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """RFC 8785 (JCS) canonical form of a JSON value."""
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise DocumentError(f"cannot canonicalise: {exc}", code="not_canonicalisable") from exc
+
+
+def signed_bytes(passport: dict[str, Any]) -> bytes:
+    """The bytes a passport's signature covers: the passport object without `signature`."""
+    if not isinstance(passport, dict):
+        raise DocumentError("passport must be an object", field="passport")
+    return canonical_bytes({key: value for key, value in passport.items() if key != "signature"})

@@ -1,0 +1,77 @@
+"""One place that turns every API failure into {"error": {"code", "message", "field"?}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from registry.errors import ApplicationError
+
+from .parsers import BadBody
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, field: str | None = None, **more: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    error.update(more)
+    return {"error": error}
+
+
+def _first_validation_error(detail: Any, prefix: str = "") -> tuple[str | None, str, str]:
+    """(field, message, code) of the first problem in a DRF ValidationError detail."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            field = f"{prefix}.{name}" if prefix and name else (name or prefix)
+            return _first_validation_error(value, field)
+    if isinstance(detail, list) and detail:
+        return _first_validation_error(detail[0], prefix)
+    code = getattr(detail, "code", "invalid") or "invalid"
+    message = str(detail)
+    return (prefix or None), (f"{prefix}: {message}" if prefix else message), str(code)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response({"error": exc.as_dict()}, status=exc.status)
+    if isinstance(exc, BadBody):
+        return Response(error_body(str(exc.get_codes()), str(exc.detail), exc.field), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("too_large", "the request body is larger than 1 MiB", "body"), status=413
+        )
+    if isinstance(exc, Http404):
+        return Response(error_body("not_found", str(exc) or "not found"), status=404)
+    if isinstance(exc, PermissionDenied):
+        return Response(error_body("permission_denied", "permission denied"), status=403)
+    if isinstance(exc, exceptions.ValidationError):
+        field, message, code = _first_validation_error(exc.detail)
+        return Response(error_body(code, message, field), status=400)
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        response = Response(error_body(code, str(exc.detail)), status=exc.status_code)
+        if getattr(exc, "wait", None):
+            response["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+        return response
+    return None
+
+
+def json_404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(error_body("not_found", f"no such path: {request.path}"), status=404)
+
+
+def json_500(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(error_body("server_error", "internal error; it has been logged"), status=500)
+
+
+def json_400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(error_body("bad_request", "bad request"), status=400)

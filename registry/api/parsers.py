@@ -1,0 +1,36 @@
+"""Request parsing: the strict JSON rules of passports.canonical for every API body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework.exceptions import APIException
+from rest_framework.parsers import BaseParser
+
+from passports.canonical import DocumentError, parse_json
+
+
+class BadBody(APIException):
+    status_code = 400
+    default_code = "invalid_body"
+
+    def __init__(self, message: str, *, code: str, field: str | None, status: int = 400) -> None:
+        super().__init__(detail=message, code=code)
+        self.status_code = status
+        self.field = field
+
+
+class StrictJSONParser(BaseParser):
+    media_type = "application/json"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        limit = settings.PASSPORT_MAX_BYTES
+        data = stream.read(limit + 1) if stream is not None else b""
+        if not data:
+            raise BadBody("the request body is empty; send a JSON object", code="empty", field="body")
+        try:
+            return parse_json(data, max_bytes=limit)
+        except DocumentError as exc:
+            status = 413 if exc.code == "too_large" else 400
+            raise BadBody(exc.message, code=exc.code, field=exc.field or "body", status=status) from exc

@@ -1,0 +1,150 @@
+"""The passport read and write API: one view per operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry.errors import ApplicationError, NotFound
+from registry.models import Artifact
+from registry.selectors import artifact_get, passport_document, passport_list
+from registry.services import passport_import, passport_validate
+
+
+def _base_url(request: Request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class StrictPagination(PageNumberPagination):
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ApplicationError(
+                f"page_size must be an integer from 1 to {self.max_page_size}", field="page_size"
+            )
+        return int(raw)
+
+    def get_page_number(self, request: Request, paginator: Any) -> str:
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not raw.isdigit() or int(raw) < 1:
+            raise ApplicationError("page must be a positive integer", field="page")
+        if int(raw) > max(paginator.num_pages, 1):
+            raise NotFound(f"page {raw} is past the last page ({paginator.num_pages})", field="page")
+        return raw
+
+
+class PassportListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        def to_representation(self, artifact: Artifact) -> dict[str, Any]:
+            base = self.context["base_url"]
+            return {
+                "slug": artifact.slug,
+                "id": artifact.artifact_id,
+                "name": artifact.name,
+                "type": artifact.type,
+                "score": artifact.trust.score,
+                "verified": artifact.verified,
+                "categories": artifact.categories,
+                "tags": artifact.tags,
+                "input_modalities": artifact.input_modalities,
+                "output_modalities": artifact.output_modalities,
+                "context_length": artifact.context_length,
+                "max_output_tokens": artifact.max_output_tokens,
+                "prompt_usd_per_1m_tokens": _float(artifact.prompt_price_per_1m),
+                "completion_usd_per_1m_tokens": _float(artifact.completion_price_per_1m),
+                "open_weights": artifact.open_weights,
+                "source": artifact.source,
+                "updated_at": artifact.updated_at.isoformat(),
+                "_links": {"self": f"{base}/api/v1/passport/{artifact.slug}"},
+            }
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="1..100, default 20"),
+        ],
+        summary="List passports",
+    )
+    def get(self, request: Request) -> Response:
+        queryset = passport_list(params=request.query_params)
+        paginator = StrictPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        data = self.OutputSerializer(
+            page, many=True, context={"base_url": _base_url(request)}
+        ).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(summary="Import or update a passport (staff token)", request=dict)
+    def post(self, request: Request) -> Response:
+        self.check_staff(request)
+        outcome = passport_import(document=request.data, source="api")
+        status = 201 if outcome.status == "created" else 200
+        return Response(
+            {"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings},
+            status=status,
+        )
+
+    @extend_schema(summary="Update an existing passport (staff token)", request=dict)
+    def put(self, request: Request) -> Response:
+        self.check_staff(request)
+        rows = passport_validate(document=request.data)
+        slug = rows.artifact["slug"]
+        with transaction.atomic():
+            if not Artifact.objects.filter(slug=slug).exists():
+                raise NotFound(f"no passport with slug {slug!r}", field="unfragile.artifact.slug")
+            outcome = passport_import(document=request.data, source="api")
+        return Response({"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings})
+
+    def check_staff(self, request: Request) -> None:
+        user = request.user
+        if user is None or not user.is_authenticated:
+            raise ApplicationError(
+                "authentication required: send 'Authorization: Token <key>'",
+                code="not_authenticated",
+                status=401,
+            )
+        if not user.is_staff:
+            raise ApplicationError("staff only", code="permission_denied", status=403)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+class PassportDetailApi(APIView):
+    @extend_schema(summary="A passport document", responses=dict)
+    def get(self, request: Request, slug: str) -> Response:
+        artifact = artifact_get(slug=slug)
+        document = passport_document(artifact=artifact, base_url=_base_url(request))
+        response = Response(document)
+        if artifact.content_digest:
+            response["ETag"] = f'"{artifact.content_digest}"'
+        return response
+
+
+class ValidateApi(APIView):
+    permission_classes: list[type[BasePermission]] = []
+
+    @extend_schema(summary="Check a document without storing it", request=dict, responses=dict)
+    def post(self, request: Request) -> Response:
+        from registry.services import DocumentRejected
+
+        try:
+            rows = passport_validate(document=request.data)
+        except DocumentRejected as exc:
+            return Response({"valid": False, "errors": exc.details or [{"field": exc.field, "message": exc.message}], "warnings": []})
+        return Response({"valid": True, "slug": rows.artifact["slug"], "errors": [], "warnings": []})

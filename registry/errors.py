@@ -1,0 +1,38 @@
+"""The project's own error: anything a caller did wrong, with where and why."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """A 4xx-worthy problem: `code` for machines, `message` for people, `field` for where."""
+
+    status = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        field: str | None = None,
+        status: int | None = None,
+        details: list[dict[str, str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+        if status is not None:
+            self.status = status
+        self.details = details or []
+
+    def as_dict(self) -> dict[str, object]:
+        error: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.field:
+            error["field"] = self.field
+        if self.details:
+            error["details"] = self.details
+        return error
+
+
+class NotFound(ApplicationError):
+    status = 404

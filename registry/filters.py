@@ -1,0 +1,65 @@
+"""The passport list's filters, shared by the API and the HTML pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
+from .models import Artifact
+
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+
+
+class PassportFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", max_length=200)
+    type = django_filters.CharFilter(field_name="type", max_length=64)
+    category = django_filters.CharFilter(method="filter_facet", max_length=100)
+    tag = django_filters.CharFilter(method="filter_facet", max_length=100)
+    input_modality = django_filters.ChoiceFilter(
+        method="filter_facet", choices=[(m, m) for m in INPUT_MODALITIES]
+    )
+    output_modality = django_filters.ChoiceFilter(
+        method="filter_facet", choices=[(m, m) for m in OUTPUT_MODALITIES]
+    )
+    min_score = django_filters.NumberFilter(
+        field_name="trust__score", lookup_expr="gte", min_value=0, max_value=100
+    )
+    verified = django_filters.ChoiceFilter(method="filter_verified", choices=BOOLEAN_CHOICES)
+    min_context = django_filters.NumberFilter(
+        field_name="context_length", lookup_expr="gte", min_value=0, max_digits=15, decimal_places=0
+    )
+    max_prompt_price = django_filters.NumberFilter(
+        field_name="prompt_price_per_1m", lookup_expr="lte", min_value=Decimal(0),
+        max_digits=20, decimal_places=6,
+    )
+
+    class Meta:
+        model = Artifact
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Artifact], name: str, value: str) -> QuerySet[Artifact]:
+        from .selectors import search_condition
+
+        return queryset.filter(search_condition(value))
+
+    def filter_facet(self, queryset: QuerySet[Artifact], name: str, value: str) -> QuerySet[Artifact]:
+        from .selectors import has_facet
+
+        return queryset.filter(has_facet(name, value))
+
+    def filter_verified(self, queryset: QuerySet[Artifact], name: str, value: str) -> QuerySet[Artifact]:
+        return queryset.filter(verified=value in ("true", "1"))
+
+
+def first_error(errors: Any) -> tuple[str, str]:
+    """(field, message) of a FilterSet's first error."""
+    for field, messages in errors.items():
+        return field, f"{field}: {messages[0]}"
+    return "query", "invalid query"
+
+
+__all__ = ["PassportFilter", "first_error", "Q"]

@@ -1,0 +1,1 @@
+"""Importers: each a service plus a management command, idempotent."""

@@ -1,0 +1,246 @@
+"""Import OpenRouter's /api/v1/models JSON: one passport per model.
+
+Slug = the OpenRouter id with '/' replaced by '-' (as unfragile does). A model
+that already has a passport (a seed, a curated document) keeps its curated
+text; only the catalog's facts and an OpenRouter endpoint are merged into it.
+Facts from an older snapshot never overwrite facts from a newer one, so
+importing several snapshots in any order ends in the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from passports.canonical import DocumentError, parse_json
+
+from ..models import Artifact, Source
+from ..modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
+from ..services import DocumentRejected, passport_import
+from .catalog import (
+    artifact_finish,
+    endpoint_upsert,
+    facts_apply,
+    fact_values,
+    stated_price_check,
+)
+from .derive import CatalogFacts, catalog_document, modalities, per_million, slug_from_id
+from .summary import ImportSummary
+
+OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
+FEATURE_PARAMETERS = {
+    "tools": "tools",
+    "structured_outputs": "structured_outputs",
+    "response_format": "structured_outputs",
+    "reasoning": "reasoning",
+}
+
+
+class RecordRejected(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _int(model: dict[str, Any], *path: str) -> int | None:
+    value: Any = model
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RecordRejected(f"{'.'.join(path)} must be a non-negative integer", ".".join(path))
+    return value
+
+
+def _price(pricing: Any, key: str) -> str:
+    value = pricing.get(key) if isinstance(pricing, dict) else None
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RecordRejected(f"pricing.{key} must be a number or numeric string", f"pricing.{key}")
+    return str(value)
+
+
+def model_facts(model: Any) -> tuple[str, CatalogFacts]:
+    """The id and stated facts of one OpenRouter model record."""
+    if not isinstance(model, dict):
+        raise RecordRejected("a model record must be an object")
+    model_id = model.get("id")
+    if not isinstance(model_id, str) or not model_id.strip():
+        raise RecordRejected("missing id", "id")
+    if not slug_from_id(model_id):
+        raise RecordRejected(f"id {model_id!r} gives an empty slug", "id")
+    name = model.get("name")
+    if not isinstance(name, str) or not name.strip():
+        name = model_id
+    description = model.get("description")
+    architecture = model.get("architecture") if isinstance(model.get("architecture"), dict) else {}
+    params = model.get("supported_parameters")
+    params = [p for p in params if isinstance(p, str)] if isinstance(params, list) else []
+    created = model.get("created")
+    release = (
+        datetime.fromtimestamp(created, tz=UTC)
+        if isinstance(created, int) and not isinstance(created, bool) and 0 < created < 2**33
+        else None
+    )
+    hf_id = model.get("hugging_face_id")
+    facts = CatalogFacts(
+        name=name.strip()[:300],
+        description=description.strip() if isinstance(description, str) else "",
+        context_length=_int(model, "context_length") or _int(model, "top_provider", "context_length"),
+        max_output_tokens=_int(model, "top_provider", "max_completion_tokens"),
+        input_modalities=modalities(architecture.get("input_modalities"), INPUT_MODALITIES)
+        or ["text"],
+        output_modalities=modalities(architecture.get("output_modalities"), OUTPUT_MODALITIES)
+        or ["text"],
+        prompt_price=_price(model.get("pricing"), "prompt"),
+        completion_price=_price(model.get("pricing"), "completion"),
+        features=sorted({FEATURE_PARAMETERS[p] for p in params if p in FEATURE_PARAMETERS}),
+        # OpenRouter names a Hugging Face repository only for models whose weights are published.
+        open_weights=True if isinstance(hf_id, str) and hf_id else None,
+        hugging_face_id=hf_id if isinstance(hf_id, str) else "",
+        release_date=release,
+        supported_parameters=params,
+    )
+    return model_id, facts
+
+
+def _better_description(current: str, new: str) -> str:
+    """Keep a full description over the same text cut short with '...' by a later snapshot."""
+    if new.endswith("...") and current.startswith(new[:-3].rstrip()[:150]) and len(current) > len(new):
+        return current
+    return new or current
+
+
+def _endpoint_values(model_id: str, facts: CatalogFacts) -> dict[str, Any]:
+    return {
+        "provider": "openrouter",
+        "model_name": model_id,
+        "base_url": OPENROUTER_BASE_URL,
+        "api_key_env": "OPENROUTER_API_KEY",
+        "protocol": "openai-chat",
+        "mode": "chat",
+        "context_length": facts.context_length,
+        "max_output_tokens": facts.max_output_tokens,
+        "prompt_price": facts.prompt_price,
+        "completion_price": facts.completion_price,
+        "prompt_price_per_1m": per_million(facts.prompt_price),
+        "completion_price_per_1m": per_million(facts.completion_price),
+        "input_modalities": facts.input_modalities,
+        "output_modalities": facts.output_modalities,
+        "features": facts.features,
+        "match_rule": "openrouter-id",
+    }
+
+
+def _apply(model_id: str, facts: CatalogFacts, as_of: datetime | None) -> str:
+    slug = slug_from_id(model_id)
+    artifact = (
+        Artifact.objects.filter(openrouter_id=model_id).first()
+        or Artifact.objects.filter(slug=slug).first()
+    )
+    created = False
+    owned = artifact is None or artifact.source == Source.OPENROUTER
+    newer_held = bool(artifact and artifact.facts_as_of and as_of and artifact.facts_as_of > as_of)
+    if owned and not newer_held:
+        if artifact is not None:
+            facts.description = _better_description(artifact.description, facts.description)
+        document = catalog_document(
+            artifact_id=artifact.artifact_id if artifact else f"openrouter-{slug}",
+            slug=artifact.slug if artifact else slug,
+            facts=facts,
+            provider="OpenRouter",
+            vendor=model_id.split("/")[0] if "/" in model_id else "openrouter",
+            url=f"https://openrouter.ai/models/{model_id.replace('/', '~')}",
+            as_of=as_of,
+        )
+        outcome = passport_import(document=document, source=Source.OPENROUTER, refresh=False)
+        created = outcome.status == "created"
+        artifact = Artifact.objects.get(slug=outcome.slug)
+    assert artifact is not None
+    if artifact.openrouter_id != model_id and not artifact.openrouter_id:
+        artifact.openrouter_id = model_id
+        artifact.save(update_fields=["openrouter_id", "updated_at"])
+    if owned and not newer_held and artifact.description != facts.description:
+        artifact.description = facts.description
+        artifact.save(update_fields=["description", "updated_at"])
+    facts_apply(
+        artifact=artifact, values=fact_values(facts, source=Source.OPENROUTER, as_of=as_of)
+    )
+    if not newer_held:
+        endpoint_upsert(
+            artifact=artifact,
+            source=Source.OPENROUTER,
+            source_key=model_id,
+            values=_endpoint_values(model_id, facts),
+        )
+    if not owned:
+        stated_price_check(artifact=artifact, source=Source.OPENROUTER)
+    changed = artifact_finish(artifact=artifact)
+    if created:
+        return "created"
+    return "updated" if changed else "unchanged"
+
+
+def models_of(parsed: Any) -> list[Any]:
+    if isinstance(parsed, dict) and isinstance(parsed.get("data"), list):
+        return list(parsed["data"])
+    if isinstance(parsed, list):
+        return parsed
+    raise DocumentRejected(
+        "expected OpenRouter's {'data': [...]} (or a list of models)", code="wrong_shape", field="data"
+    )
+
+
+def snapshot_time(models: list[Any]) -> datetime | None:
+    """When a snapshot was taken, as near as the data says: its newest model's creation."""
+    stamps = [
+        m["created"]
+        for m in models
+        if isinstance(m, dict)
+        and isinstance(m.get("created"), int)
+        and not isinstance(m.get("created"), bool)
+        and 0 < m["created"] < 2**33
+    ]
+    return datetime.fromtimestamp(max(stamps), tz=UTC) if stamps else None
+
+
+def openrouter_import(
+    *, data: bytes, label: str, progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    summary = ImportSummary(source=f"openrouter {label}")
+    try:
+        models = models_of(parse_json(data, max_bytes=settings.CATALOG_MAX_BYTES))
+    except DocumentError as exc:
+        summary.reject(label, exc.message, exc.field)
+        return summary
+    except DocumentRejected as exc:
+        summary.reject(label, exc.message, exc.field)
+        return summary
+    if on_total:
+        on_total(len(models))
+    as_of = snapshot_time(models)
+    for index, model in enumerate(models):
+        summary.records += 1
+        model_id = model.get("id") if isinstance(model, dict) else None
+        where = f"data[{index}]" + (f" ({model_id})" if isinstance(model_id, str) else "")
+        try:
+            model_id, facts = model_facts(model)
+            with transaction.atomic():
+                summary.count(_apply(model_id, facts, as_of))
+        except RecordRejected as exc:
+            summary.reject(where, exc.message, exc.field)
+        except DocumentRejected as exc:
+            summary.reject(where, exc.message, exc.field)
+        if progress:
+            progress(1)
+    if as_of:
+        summary.notes.append(f"snapshot as of {as_of.isoformat()}")
+    return summary

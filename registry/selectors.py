@@ -1,0 +1,104 @@
+"""Reads from the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from .documents import links, passport_content
+from .errors import ApplicationError, NotFound
+from .models import Artifact, ArtifactFacet, Capability, ImportWarning
+
+ORDERINGS: dict[str, list[Any]] = {
+    "score": [F("trust__score").asc(nulls_last=True)],
+    "-score": [F("trust__score").desc(nulls_last=True)],
+    "name": [F("name").asc()],
+    "-name": [F("name").desc()],
+    "context_length": [F("context_length").asc(nulls_last=True)],
+    "-context_length": [F("context_length").desc(nulls_last=True)],
+    "prompt_price": [F("prompt_price_per_1m").asc(nulls_last=True)],
+    "-prompt_price": [F("prompt_price_per_1m").desc(nulls_last=True)],
+    "updated_at": [F("updated_at").asc()],
+    "-updated_at": [F("updated_at").desc()],
+    "slug": [F("slug").asc()],
+    "-slug": [F("slug").desc()],
+}
+DEFAULT_ORDERING = "-score"
+
+
+def has_facet(kind: str, value: str) -> Exists:
+    return Exists(
+        ArtifactFacet.objects.filter(artifact=OuterRef("pk"), kind=kind, value=value)
+    )
+
+
+def search_condition(text: str) -> Q:
+    """Artifacts whose name, slug, description or a capability name contains `text`."""
+    matching_capability = Exists(
+        Capability.objects.filter(artifact=OuterRef("pk"), name__icontains=text)
+    )
+    return (
+        Q(name__icontains=text)
+        | Q(slug__icontains=text)
+        | Q(description__icontains=text)
+        | Q(matching_capability)
+    )
+
+
+def passport_list(*, params: Mapping[str, Any]) -> QuerySet[Artifact]:
+    """Artifacts matching the list filters in `params`, ordered; trust joined, nothing per row.
+
+    Raises ApplicationError naming the first invalid parameter.
+    """
+    from .filters import PassportFilter, first_error
+
+    ordering = params.get("ordering") or DEFAULT_ORDERING
+    if ordering not in ORDERINGS:
+        raise ApplicationError(
+            f"ordering must be one of {', '.join(sorted(ORDERINGS))}", field="ordering"
+        )
+    filterset = PassportFilter(params, queryset=Artifact.objects.select_related("trust"))
+    if not filterset.is_valid():
+        field, message = first_error(filterset.errors)
+        raise ApplicationError(message, field=field)
+    return filterset.qs.order_by(*ORDERINGS[ordering], "slug")
+
+
+def artifact_get(*, slug: str) -> Artifact:
+    artifact = (
+        Artifact.objects.filter(slug=slug)
+        .select_related("trust")
+        .prefetch_related("capabilities", "endpoints", "warnings")
+        .first()
+    )
+    if artifact is None:
+        raise NotFound(f"no passport with slug {slug!r}", code="not_found", field="slug")
+    return artifact
+
+
+def passport_document(*, artifact: Artifact, base_url: str | None = None) -> dict[str, Any]:
+    """The served document: {"passport": {...}, "_links": ..., "warnings": [...]}.
+
+    Signing lands with the signed-versions work; until then the envelope
+    fields are present and null.
+    """
+    content = passport_content(artifact)
+    from django.conf import settings
+
+    passport = {
+        "unfragile": content["unfragile"],
+        "registry": content["registry"],
+        "signature": None,
+        "signedAt": None,
+        "signedBy": settings.PASSPORT_SIGNER,
+        "version": None,
+        "keyId": None,
+    }
+    warnings = [warning.as_dict() for warning in artifact.warnings.all()]
+    return {"passport": passport, "_links": links(artifact.slug, base_url), "warnings": warnings}
+
+
+def warnings_for(*, artifact: Artifact) -> list[ImportWarning]:
+    return list(artifact.warnings.all())

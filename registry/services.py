@@ -1,0 +1,447 @@
+"""Writes to the registry. Every public function is keyword-only and typed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from passports.canonical import DocumentError
+from passports.schema import validate
+
+from . import trust as trust_rules
+from .documents import (
+    CAPABILITY_LIST_KEYS,
+    DEFAULT_COMMUNITY,
+    DEFAULT_MAINTENANCE,
+    PassportRows,
+    content_digest,
+    passport_content,
+    rows_from_unfragile,
+)
+from .errors import ApplicationError
+from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES, modalities_from_types
+from .models import (
+    COMPONENTS,
+    Artifact,
+    ArtifactFacet,
+    Capability,
+    ImportWarning,
+    Source,
+    Trust,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class DocumentRejected(ApplicationError):
+    """A document that cannot be imported; nothing of it was stored."""
+
+
+@dataclass
+class ImportOutcome:
+    status: str  # "created" | "updated" | "unchanged"
+    slug: str
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def unwrap_unfragile(document: Any) -> dict[str, Any]:
+    """The unfragile object of a served document, an envelope, or the bare object."""
+    if not isinstance(document, dict):
+        raise DocumentRejected(
+            f"a passport document must be a JSON object, not {type(document).__name__}",
+            code="wrong_type",
+            field="document",
+        )
+    if "passport" in document:
+        passport = document["passport"]
+        if not isinstance(passport, dict):
+            raise DocumentRejected("passport must be an object", code="wrong_type", field="passport")
+        document = passport
+    if "unfragile" in document:
+        unfragile = document["unfragile"]
+        if not isinstance(unfragile, dict):
+            raise DocumentRejected(
+                "unfragile must be an object", code="wrong_type", field="passport.unfragile"
+            )
+        return unfragile
+    if "artifact" in document:
+        return document
+    raise DocumentRejected(
+        "no passport found: expected {'passport': {'unfragile': ...}}, {'unfragile': ...} "
+        "or an object with 'artifact'",
+        code="missing",
+        field="passport.unfragile",
+    )
+
+
+def passport_validate(*, document: Any) -> PassportRows:
+    """Check a document without storing it. Raises DocumentRejected naming the first problem."""
+    unfragile = unwrap_unfragile(document)
+    problems = validate(unfragile, definition="unfragile", prefix="unfragile")
+    if problems:
+        first = problems[0]
+        raise DocumentRejected(
+            f"{first.field}: {first.message}",
+            code="schema",
+            field=first.field,
+            details=[{"field": p.field, "message": p.message} for p in problems[:20]],
+        )
+    rows = rows_from_unfragile(unfragile)
+    seen: dict[str, int] = {}
+    for cap in rows.capabilities:
+        if cap["capability_id"] in seen:
+            raise DocumentRejected(
+                f"capability id {cap['capability_id']!r} appears twice",
+                code="duplicate",
+                field=f"unfragile.capabilities[{cap['position']}].id",
+            )
+        seen[cap["capability_id"]] = cap["position"]
+    return rows
+
+
+def _effective_modalities(artifact: Artifact, capabilities: Sequence[Mapping[str, Any]]) -> None:
+    """Fill modalities from capability types when no catalog stated them."""
+    if artifact.facts_source:
+        return
+    inputs: list[str] = []
+    outputs: list[str] = []
+    for cap in capabilities:
+        inputs.extend(cap.get("input_types", []))
+        outputs.extend(cap.get("output_types", []))
+    artifact.input_modalities = modalities_from_types(inputs, INPUT_MODALITIES)
+    artifact.output_modalities = modalities_from_types(outputs, OUTPUT_MODALITIES)
+
+
+def facets_sync(*, artifact: Artifact) -> None:
+    wanted = {
+        (ArtifactFacet.Kind.CATEGORY, value) for value in artifact.categories
+    } | {(ArtifactFacet.Kind.TAG, value) for value in artifact.tags}
+    wanted |= {(ArtifactFacet.Kind.INPUT_MODALITY, value) for value in artifact.input_modalities}
+    wanted |= {(ArtifactFacet.Kind.OUTPUT_MODALITY, value) for value in artifact.output_modalities}
+    wanted = {(kind, value[:100]) for kind, value in wanted}
+    existing = {
+        (kind, value): pk
+        for pk, kind, value in ArtifactFacet.objects.filter(artifact=artifact).values_list(
+            "pk", "kind", "value"
+        )
+    }
+    stale = [pk for key, pk in existing.items() if key not in wanted]
+    if stale:
+        ArtifactFacet.objects.filter(pk__in=stale).delete()
+    ArtifactFacet.objects.bulk_create(
+        [
+            ArtifactFacet(artifact=artifact, kind=kind, value=value)
+            for kind, value in sorted(wanted - set(existing))
+        ]
+    )
+
+
+def _days_since(timestamp: str | None, now: datetime) -> float | None:
+    if not timestamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (now - moment).total_seconds() / 86400
+
+
+def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Recompute measured components and derived fields; record disagreements.
+
+    Components the document stated stand ("imported") until evidence replaces
+    them; fields the document stated (score, permissions, failure_modes) keep
+    their stated values and get a warning where the derivation disagrees.
+    Caller holds the artifact's transaction. Returns the warnings.
+    """
+    now = now or datetime.now(tz=UTC)
+    trust = artifact.trust
+    capabilities = list(
+        Capability.objects.filter(artifact=artifact)
+        .order_by("position")
+        .values("description", *CAPABILITY_LIST_KEYS)
+    )
+    sources = dict(trust.component_sources or {})
+    measured_names = [name for name in COMPONENTS if sources.get(name) != "imported"]
+    if measured_names:
+        facts_known = sum(
+            value not in (None, "", [])
+            for value in (
+                artifact.context_length,
+                artifact.input_modalities,
+                artifact.output_modalities,
+                artifact.prompt_price,
+                artifact.max_output_tokens,
+            )
+        )
+        evidence = trust_rules.Evidence(
+            community=trust.community or {},
+            listing_completeness=trust_rules.listing_completeness(
+                description=artifact.description
+                or (capabilities[0]["description"] if capabilities else ""),
+                capabilities=capabilities,
+                facts_known=facts_known,
+            ),
+            probe_pass_rate=None,
+            provider_count=artifact.endpoints.count(),
+            matches=trust.matches,
+            successes=round(trust.matches * trust.success_rate),
+            days_since_evidence=_days_since(
+                (trust.maintenance or {}).get("updated_at")
+                or (artifact.facts_as_of.isoformat() if artifact.facts_as_of else None),
+                now,
+            ),
+        )
+        measured = trust_rules.measured_components(evidence)
+        for name in measured_names:
+            setattr(trust, name, measured[name])
+            sources[name] = "measured"
+        trust.component_sources = sources
+    derived = trust_rules.derive_fields(
+        capabilities=capabilities,
+        components=trust.components(),
+        weights=trust.weights(),
+        verified=artifact.verified,
+        observed_matches=trust.matches,
+    )
+    stated = set(trust.stated_fields or [])
+    warnings: list[dict[str, Any]] = []
+    for name in ("score", "permissions", "failure_modes"):
+        value = getattr(derived, name)
+        if name not in stated:
+            setattr(trust, name, value)
+        elif getattr(trust, name) != value:
+            warnings.append(
+                {
+                    "code": "derived_mismatch",
+                    "field": f"trust.{name}",
+                    "message": (
+                        f"stated trust.{name} {getattr(trust, name)!r} differs from the "
+                        f"derived value {value!r}; the stated value is kept"
+                    ),
+                    "stated": getattr(trust, name),
+                    "derived": value,
+                }
+            )
+    trust.save()
+    ImportWarning.objects.filter(artifact=artifact, code="derived_mismatch").delete()
+    ImportWarning.objects.bulk_create(
+        [ImportWarning(artifact=artifact, source=artifact.source, **w) for w in warnings]
+    )
+    return warnings
+
+
+def _current_rows(artifact: Artifact) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    artifact_values = {key: getattr(artifact, key) for key in _ARTIFACT_COLUMNS}
+    capability_values = list(
+        Capability.objects.filter(artifact=artifact).order_by("position").values(*_CAPABILITY_COLUMNS)
+    )
+    return artifact_values, capability_values
+
+
+_ARTIFACT_COLUMNS = (
+    "artifact_id",
+    "slug",
+    "name",
+    "type",
+    "url",
+    "page_url",
+    "categories",
+    "tags",
+    "pricing",
+    "status",
+    "verified",
+    "artifact_extra",
+    "format_version",
+    "content_version",
+    "distribution",
+    "extra",
+)
+_CAPABILITY_COLUMNS = (
+    "position",
+    "capability_id",
+    "uri",
+    "name",
+    "description",
+    "confidence",
+    "matches",
+    "success_rate",
+    "extra",
+    *CAPABILITY_LIST_KEYS,
+)
+_TRUST_COLUMNS = (
+    "verified",
+    "data_access_risk",
+    "matches",
+    "success_rate",
+    "avg_confidence",
+    "top_intents",
+    "last_matched_at",
+    "maintenance",
+    "community",
+    "extra",
+    "score",
+    "permissions",
+    "failure_modes",
+    "component_sources",
+    "stated_fields",
+    *COMPONENTS,
+    *(f"weight_{name}" for name in COMPONENTS),
+)
+
+
+def _trust_values(rows: PassportRows, artifact_type: str, verified: bool) -> dict[str, Any]:
+    """Trust column values a document states; what it leaves out is the registry's to derive."""
+    values: dict[str, Any] = dict(rows.trust or {})
+    values.setdefault("verified", verified)
+    values.setdefault("data_access_risk", "low")
+    values.setdefault("matches", 0)
+    values.setdefault("success_rate", 0)
+    values.setdefault("avg_confidence", 0)
+    values.setdefault("top_intents", [])
+    values.setdefault("last_matched_at", None)
+    values.setdefault("maintenance", dict(DEFAULT_MAINTENANCE))
+    values.setdefault("community", dict(DEFAULT_COMMUNITY))
+    values.setdefault("extra", {})
+    values["stated_fields"] = sorted(
+        key for key in ("score", "permissions", "failure_modes") if key in values
+    )
+    if "component_sources" not in values:
+        weights = trust_rules.weights_for(artifact_type)
+        for name in COMPONENTS:
+            values[f"weight_{name}"] = weights[name]
+        values["component_sources"] = {name: "measured" for name in COMPONENTS}
+    return values
+
+
+def _trust_unchanged(trust: Trust, values: Mapping[str, Any]) -> bool:
+    # Values the registry derives are compared only when the document stated them.
+    for key in _TRUST_COLUMNS:
+        if key in values and getattr(trust, key) != values[key]:
+            return False
+    return True
+
+
+def passport_import(
+    *,
+    document: Any,
+    source: str = Source.PASSPORT,
+    refresh: bool = True,
+) -> ImportOutcome:
+    """Create or update one passport from a document, in one transaction.
+
+    Idempotent: a document equal to what is stored changes nothing.
+    Raises DocumentRejected (nothing stored) when the document is invalid.
+    """
+    rows = passport_validate(document=document)
+    art_values = rows.artifact
+    slug = art_values["slug"]
+    with transaction.atomic():
+        artifact = Artifact.objects.select_for_update().filter(slug=slug).first()
+        clash = (
+            Artifact.objects.filter(artifact_id=art_values["artifact_id"])
+            .exclude(slug=slug)
+            .values_list("slug", flat=True)
+            .first()
+        )
+        if clash is not None:
+            raise DocumentRejected(
+                f"artifact id {art_values['artifact_id']!r} already belongs to {clash!r}",
+                code="conflict",
+                field="unfragile.artifact.id",
+                status=409,
+            )
+        cap_ids = [cap["capability_id"] for cap in rows.capabilities]
+        taken = (
+            Capability.objects.filter(capability_id__in=cap_ids)
+            .exclude(artifact__slug=slug)
+            .values_list("capability_id", flat=True)
+            .first()
+        )
+        if taken is not None:
+            raise DocumentRejected(
+                f"capability id {taken!r} belongs to another artifact",
+                code="conflict",
+                field="unfragile.capabilities",
+                status=409,
+            )
+        trust_values = _trust_values(rows, art_values["type"], art_values["verified"])
+
+        if artifact is not None:
+            current_artifact, current_caps = _current_rows(artifact)
+            if (
+                current_artifact == art_values
+                and current_caps == rows.capabilities
+                and _trust_unchanged(artifact.trust, trust_values)
+            ):
+                return ImportOutcome(status="unchanged", slug=slug)
+            status = "updated"
+            for key, value in art_values.items():
+                setattr(artifact, key, value)
+        else:
+            status = "created"
+            artifact = Artifact(source=source, **art_values)
+        _effective_modalities(artifact, rows.capabilities)
+        artifact.save()
+
+        existing = {
+            cap.capability_id: cap for cap in Capability.objects.filter(artifact=artifact)
+        }
+        # Positions are unique per artifact: park kept rows out of the way first.
+        Capability.objects.filter(artifact=artifact).exclude(capability_id__in=cap_ids).delete()
+        for cap in existing.values():
+            if cap.capability_id in cap_ids:
+                cap.position += 100000
+        Capability.objects.bulk_update(
+            [cap for cap in existing.values() if cap.capability_id in cap_ids], ["position"]
+        )
+        for cap_values in rows.capabilities:
+            cap = existing.get(cap_values["capability_id"]) or Capability(artifact=artifact)
+            for key, value in cap_values.items():
+                setattr(cap, key, value)
+            cap.save()
+
+        trust = Trust.objects.filter(artifact=artifact).first() or Trust(artifact=artifact)
+        for key, value in trust_values.items():
+            setattr(trust, key, value)
+        trust.save()
+        artifact.trust = trust
+        facets_sync(artifact=artifact)
+        warnings: list[dict[str, Any]] = []
+        if refresh:
+            warnings = trust_refresh(artifact=artifact)
+            content_refresh(artifact=artifact)
+    return ImportOutcome(status=status, slug=slug, warnings=warnings)
+
+
+def content_refresh(*, artifact: Artifact) -> bool:
+    """Recompute the content digest; True when the published content changed.
+
+    Caller holds the artifact's transaction.
+    """
+    fresh = (
+        Artifact.objects.filter(pk=artifact.pk)
+        .select_related("trust")
+        .prefetch_related("capabilities", "endpoints")
+        .get()
+    )
+    digest = content_digest(passport_content(fresh))
+    if digest == artifact.content_digest:
+        return False
+    artifact.content_digest = digest
+    Artifact.objects.filter(pk=artifact.pk).update(content_digest=digest)
+    return True
+
+
+def document_error(exc: DocumentError, *, field_prefix: str = "") -> DocumentRejected:
+    field_name = exc.field
+    if field_prefix and field_name:
+        field_name = f"{field_prefix}.{field_name}"
+    return DocumentRejected(exc.message, code=exc.code, field=field_name or field_prefix or None)

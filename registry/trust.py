@@ -1,0 +1,159 @@
+"""The trust score and the derived fields of a passport: one pure function each.
+
+Rules read off the published passports (shared/SOURCES.md):
+- score == round(100 * sum(weights[k] * rank_breakdown[k])), halves rounded up;
+- permissions == the first 10 distinct `requires` entries across capabilities;
+- failure_modes == the first 10 distinct `limitations` across capabilities,
+  then status lines for an unverified builder and for no observed outcomes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+COMPONENTS = ("adoption", "quality", "ecosystem", "match_graph", "freshness")
+
+# Weights per artifact type; every row sums to 1. "model" is what the
+# published passports use.
+WEIGHTS_BY_TYPE: dict[str, dict[str, float]] = {
+    "model": {
+        "adoption": 0.35,
+        "quality": 0.2,
+        "ecosystem": 0.1,
+        "match_graph": 0.3,
+        "freshness": 0.05,
+    },
+}
+DEFAULT_WEIGHTS = WEIGHTS_BY_TYPE["model"]
+
+UNVERIFIED_BUILDER = "builder identity is not verified yet"
+NO_OUTCOMES = "no observed match outcomes yet"
+DERIVED_LIST_LIMIT = 10
+
+
+def weights_for(artifact_type: str) -> dict[str, float]:
+    return dict(WEIGHTS_BY_TYPE.get(artifact_type, DEFAULT_WEIGHTS))
+
+
+def trust_score(components: Mapping[str, float], weights: Mapping[str, float]) -> int:
+    """round(100 * sum(w * c)), computed in decimal so 24.5 rounds to 25 on every platform."""
+    total = sum(
+        (Decimal(repr(float(weights[name]))) * Decimal(repr(float(components[name]))))
+        for name in COMPONENTS
+    )
+    return int((total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _first_distinct(lists: Iterable[Sequence[str]], limit: int) -> list[str]:
+    seen: list[str] = []
+    for items in lists:
+        for item in items:
+            if item not in seen:
+                seen.append(item)
+                if len(seen) == limit:
+                    return seen
+    return seen
+
+
+@dataclass(frozen=True)
+class DerivedFields:
+    score: int
+    permissions: list[str]
+    failure_modes: list[str]
+
+
+def derive_fields(
+    *,
+    capabilities: Sequence[Mapping[str, Sequence[str]]],
+    components: Mapping[str, float],
+    weights: Mapping[str, float],
+    verified: bool,
+    observed_matches: int,
+) -> DerivedFields:
+    """The fields of `trust` that follow from the rest of the passport."""
+    failure_modes = _first_distinct(
+        (capability.get("limitations", []) for capability in capabilities), DERIVED_LIST_LIMIT
+    )
+    if not verified:
+        failure_modes.append(UNVERIFIED_BUILDER)
+    if observed_matches == 0:
+        failure_modes.append(NO_OUTCOMES)
+    return DerivedFields(
+        score=trust_score(components, weights),
+        permissions=_first_distinct(
+            (capability.get("requires", []) for capability in capabilities), DERIVED_LIST_LIMIT
+        ),
+        failure_modes=failure_modes,
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the registry knows about an artifact, for components it measures."""
+
+    community: Mapping[str, int | None]
+    listing_completeness: float  # 0..1
+    probe_pass_rate: float | None  # 0..1, None when never probed
+    provider_count: int
+    matches: int
+    successes: int
+    days_since_evidence: float | None
+
+
+# A listing with nothing measured gets the same match_graph prior as the
+# published passports (0.25); freshness halves every 180 days.
+MATCH_GRAPH_PRIOR = 0.25
+MATCH_GRAPH_PRIOR_WEIGHT = 4
+FRESHNESS_HALF_LIFE_DAYS = 180.0
+
+
+def _clamp(value: float) -> float:
+    return round(min(1.0, max(0.0, value)), 2)
+
+
+def measured_components(evidence: Evidence) -> dict[str, float]:
+    """Each trust component computed from evidence, rounded to two places."""
+    downloads = max(
+        (value or 0)
+        for value in [
+            evidence.community.get("weekly_downloads"),
+            evidence.community.get("model_downloads"),
+            evidence.community.get("stars"),
+            0,
+        ]
+    )
+    # log-normalised: 0 -> 0.05, 1e6 -> ~0.9
+    adoption = 0.05 + 0.85 * math.log10(1 + downloads) / 6 if downloads else 0.05
+    if evidence.probe_pass_rate is None:
+        quality = 0.6 * evidence.listing_completeness
+    else:
+        quality = 0.4 * evidence.listing_completeness + 0.6 * evidence.probe_pass_rate
+    ecosystem = math.log(1 + evidence.provider_count) / math.log(1 + 20)
+    match_graph = (evidence.successes + MATCH_GRAPH_PRIOR * MATCH_GRAPH_PRIOR_WEIGHT) / (
+        evidence.matches + MATCH_GRAPH_PRIOR_WEIGHT
+    )
+    if evidence.days_since_evidence is None:
+        freshness = 0.5
+    else:
+        freshness = 0.5 ** (max(0.0, evidence.days_since_evidence) / FRESHNESS_HALF_LIFE_DAYS)
+    return {
+        "adoption": _clamp(adoption),
+        "quality": _clamp(quality),
+        "ecosystem": _clamp(ecosystem),
+        "match_graph": _clamp(match_graph),
+        "freshness": _clamp(freshness),
+    }
+
+
+def listing_completeness(
+    *, description: str, capabilities: Sequence[Mapping[str, object]], facts_known: int
+) -> float:
+    """Share of what a complete listing states: prose, capability detail, catalog facts."""
+    checks = [len(description) >= 80, len(capabilities) >= 3, facts_known >= 3]
+    for capability in capabilities:
+        for key in ("description", "intents", "best_for", "limitations", "requires"):
+            checks.append(bool(capability.get(key)))
+    return sum(checks) / len(checks)
