@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_DIR = REPO / "fixtures" / "seeds"
+SHARED_DATA = REPO.parent / "shared" / "data"
+SEED_FILES = sorted(SEED_DIR.glob("*.passport.json"))
+
+# Tests never reach beyond this machine: no live catalog fetch unless a test
+# points it at a loopback server.
+os.environ.setdefault("OPENROUTER_MODELS_URL", "")
+
+
+def pytest_configure() -> None:
+    from django.conf import settings
+
+    # whitenoise warns about a static root that collectstatic has not made yet.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_live_catalog(settings: Any) -> None:
+    settings.OPENROUTER_MODELS_URL = ""
+
+
+def load_seed(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def seed_documents() -> dict[str, dict[str, Any]]:
+    docs = {}
+    for path in SEED_FILES:
+        doc = load_seed(path)
+        docs[doc["passport"]["unfragile"]["artifact"]["slug"]] = doc
+    return docs
+
+
+@pytest.fixture
+def seeds(db: Any) -> list[str]:
+    from registry.importers.passports import passports_import_paths
+
+    summary = passports_import_paths(paths=[str(SEED_DIR)])
+    assert dict(summary.counts) == {"created": 3}
+    return sorted(load_seed(p)["passport"]["unfragile"]["artifact"]["slug"] for p in SEED_FILES)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
