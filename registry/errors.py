@@ -36,3 +36,6 @@ class ApplicationError(Exception):
 
 class NotFound(ApplicationError):
     status = 404
+
+    def __init__(self, message: str, *, code: str = "not_found", field: str | None = None) -> None:
+        super().__init__(message, code=code, field=field)

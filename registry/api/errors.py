@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
@@ -46,7 +47,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(error_body(str(exc.get_codes()), str(exc.detail), exc.field), status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(
-            error_body("too_large", "the request body is larger than 1 MiB", "body"), status=413
+            error_body("too_large", f"body is larger than the limit of {settings.PASSPORT_MAX_BYTES} bytes", "body"),
+            status=413,
         )
     if isinstance(exc, Http404):
         return Response(error_body("not_found", str(exc) or "not found"), status=404)

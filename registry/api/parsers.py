@@ -26,6 +26,15 @@ class StrictJSONParser(BaseParser):
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         limit = settings.PASSPORT_MAX_BYTES
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if declared and str(declared).isdigit() and int(declared) > limit:
+            raise BadBody(
+                f"body is {int(declared)} bytes; the limit is {limit} bytes",
+                code="too_large",
+                field="body",
+                status=413,
+            )
         data = stream.read(limit + 1) if stream is not None else b""
         if not data:
             raise BadBody("the request body is empty; send a JSON object", code="empty", field="body")

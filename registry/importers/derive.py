@@ -55,7 +55,7 @@ def per_million(price: str | float | int | None) -> Decimal | None:
 
 def price_text(price: str | float | int) -> str:
     """As JavaScript's toExponential(2) writes it, the way the published passports do: 1.50e-7."""
-    text = f"{Decimal(str(price)):.2e}"
+    text = f"{float(price):.2e}"
     mantissa, exponent = text.split("e")
     sign = "-" if exponent.startswith("-") else "+"
     return f"{mantissa}e{sign}{int(exponent.lstrip('+-'))}"
