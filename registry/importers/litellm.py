@@ -3,9 +3,11 @@
 Matching rule (which artifact an entry serves), first that applies:
 1. `openrouter-id`: the key minus its provider prefix is an OpenRouter id we hold.
 2. `alias`: the key's model name, normalised, equals the normalised model part
-   of an OpenRouter id, canonical slug or Hugging Face id of exactly one artifact.
+   of an OpenRouter id or Hugging Face id of exactly one artifact (an undated,
+   non-variant id wins over `:free` variants and dated snapshots).
    Normalising lowercases, drops region and vendor prefixes (`us.`, `meta.`,
-   `@cf/meta/`), `ft:`, image-size and step prefixes (`1024-x-1024/`), version
+   `@cf/meta/`), the provider's own name (`databricks-`), `ft:`, image-size
+   and step prefixes (`1024-x-1024/`), version
    and quantisation suffixes (`-v1:0`, `-fp8`, `-maas`), dates (`-20240620`),
    and splits letters from digits (`llama3.1` = `llama-3.1`).
 3. `family`: the names agree once size, expert-count, quantisation and tuning
@@ -61,7 +63,7 @@ VENDOR_PREFIXES = (
 )
 DECORATION_TOKENS = {
     "instruct", "chat", "it", "hf", "fp8", "fp16", "bf16", "int8", "int4", "awq", "gptq",
-    "maas", "turbo", "tput", "latest", "free", "preview", "exp", "001", "002",
+    "maas", "turbo", "tput", "latest", "free", "preview", "exp", "001", "002", "basic",
 }
 _SIZE = re.compile(r"^\d+(\.\d+)?[bmk]$|^\d+x\d+b$|^a\d+b$")
 _EXPERTS = re.compile(r"^\d+e$")
@@ -193,10 +195,18 @@ class _ArtifactIndex:
         exact = self.by_openrouter_id.get(entry.path.lower())
         if exact is not None:
             return "openrouter-id", {exact}
-        dated = normalise_name(entry.model, keep_date=True)
+        rule, found = self._match_name(entry.model)
+        # Some providers prefix their own name: databricks/databricks-llama-4-maverick.
+        head = entry.provider.split("_")[0].split("-")[0].lower()
+        if rule == "none" and entry.model.lower().startswith(f"{head}-"):
+            rule, found = self._match_name(entry.model[len(head) + 1 :])
+        return rule, found
+
+    def _match_name(self, model: str) -> tuple[str, set[int]]:
+        dated = normalise_name(model, keep_date=True)
         if dated in self.by_alias:
             return "alias", self._best(self.by_alias[dated])
-        alias = normalise_name(entry.model)
+        alias = normalise_name(model)
         if alias in self.by_alias:
             return "alias", self._best(self.by_alias[alias])
         core, sizes = core_tokens(alias)

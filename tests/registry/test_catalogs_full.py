@@ -1,0 +1,113 @@
+"""Every real catalog in shared/data imported the way `make run` does it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from registry.models import Artifact, ArtifactFacet, CatalogSnapshot, ProviderEndpoint
+from tests.conftest import SEED_FILES, SHARED_DATA, load_seed
+
+pytestmark = [pytest.mark.catalogs, pytest.mark.django_db]
+NOT_MODELS = {"sample_spec", "fallback_generalizations", "last_updated", "fireworks_ai/accounts/fireworks/models/"}
+
+
+@pytest.fixture(scope="module")
+def full_registry(django_db_setup: Any, django_db_blocker: Any) -> Iterator[list[str]]:
+    assert SHARED_DATA.is_dir(), f"{SHARED_DATA} is missing: the catalogs ship beside the repository"
+    with django_db_blocker.unblock(), override_settings(CATALOG_DIR=SHARED_DATA, OPENROUTER_MODELS_URL=""):
+        out = StringIO()
+        call_command("bootstrap", stdout=out)
+        yield out.getvalue().splitlines()
+        Artifact.objects.all().delete()
+        CatalogSnapshot.objects.all().delete()
+
+
+def test_every_catalog_record_is_accounted_for(full_registry: list[str]) -> None:
+    openrouter_ids = set()
+    for path in sorted(SHARED_DATA.glob("openrouter_models_*.json")):
+        openrouter_ids |= {model["id"] for model in json.loads(path.read_text())["data"]}
+    assert len(openrouter_ids) == 700
+    assert set(ProviderEndpoint.objects.filter(source="openrouter").values_list("source_key", flat=True)) == openrouter_ids
+    assert set(Artifact.objects.exclude(openrouter_id="").values_list("openrouter_id", flat=True)) == openrouter_ids
+    litellm_keys = set(json.loads(next(SHARED_DATA.glob("litellm_model_prices_*.json")).read_text()))
+    endpoints = set(ProviderEndpoint.objects.filter(source="litellm").values_list("source_key", flat=True))
+    assert endpoints | NOT_MODELS == litellm_keys
+    assert not endpoints & NOT_MODELS
+    assert Artifact.objects.count() == 1591
+
+
+def test_summary_lines_add_up(full_registry: list[str]) -> None:
+    litellm = full_registry[full_registry.index(next(l for l in full_registry if l.startswith("litellm "))):]
+    assert litellm[:3] == [
+        f"litellm {next(SHARED_DATA.glob('litellm_model_prices_*.json'))}: 2985 records read",
+        "  endpoint   2981",
+        "  rejected   4",
+    ]
+
+
+def test_seeds_keep_their_text_and_carry_catalog_facts(full_registry: list[str], api: Any) -> None:
+    for path in SEED_FILES:
+        seed = load_seed(path)["passport"]["unfragile"]
+        document = api.get(f"/api/v1/passport/{seed['artifact']['slug']}").json()
+        assert document["passport"]["unfragile"] == seed
+    maverick = Artifact.objects.get(openrouter_id="meta-llama/llama-4-maverick")
+    assert maverick.slug == "meta-llama-llama-4-maverick"
+    assert (maverick.context_length, maverick.input_modalities) == (1048576, ["text", "image"])
+    assert (maverick.prompt_price_per_1m, maverick.completion_price_per_1m) == (Decimal("0.2"), Decimal("0.8"))
+    scout = Artifact.objects.get(openrouter_id="meta-llama/llama-4-scout")
+    assert (scout.slug, scout.context_length, scout.prompt_price_per_1m) == ("meta-llama-llama-4-scout", 1310720, Decimal("0.1"))
+    # Providers serving Maverick are its endpoints, not artifacts of their own.
+    providers = set(maverick.endpoints.values_list("provider", flat=True))
+    assert {"openrouter", "groq", "novita", "lambda_ai", "oci", "vercel_ai_gateway"} <= providers
+    assert not Artifact.objects.filter(source="litellm", slug__contains="llama-4-maverick").exists()
+
+
+def test_filters_and_ordering_over_all_catalogs(full_registry: list[str], api: Any) -> None:
+    def all_rows(**params: Any) -> list[dict[str, Any]]:
+        rows, page = [], 1
+        while True:
+            response = api.get("/api/v1/passport", {"page_size": 100, "page": page, **params})
+            assert response.status_code == 200
+            body = response.json()
+            rows += body["results"]
+            if not body["next"]:
+                return rows
+            page += 1
+
+    image = all_rows(input_modality="image")
+    assert len(image) == ArtifactFacet.objects.filter(kind="input_modality", value="image").count()
+    assert all("image" in row["input_modalities"] for row in image)
+    long = all_rows(min_context=1000000)
+    assert len(long) == Artifact.objects.filter(context_length__gte=1000000).count()
+    assert all(row["context_length"] >= 1000000 for row in long)
+    cheap = all_rows(max_prompt_price="0.1", ordering="prompt_price")
+    prices = [row["prompt_usd_per_1m_tokens"] for row in cheap]
+    assert prices == sorted(prices) and prices[-1] <= 0.1
+    scores = [row["score"] for row in all_rows(ordering="-score")]
+    assert len(scores) == 1591
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_every_detail_answers(full_registry: list[str], api: Any) -> None:
+    statuses = {}
+    for slug in Artifact.objects.values_list("slug", flat=True):
+        statuses[slug] = api.get(f"/api/v1/passport/{slug}").status_code
+    assert set(statuses.values()) == {200}
+
+
+def test_second_bootstrap_changes_nothing(full_registry: list[str]) -> None:
+    digests = dict(Artifact.objects.values_list("slug", "content_digest"))
+    out = StringIO()
+    call_command("bootstrap", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["passports: 3 records read", "  unchanged  3"]
+    assert [line.split(":")[1].strip().split(" (")[0] for line in lines[3:]] == ["already imported"] * 3
+    assert dict(Artifact.objects.values_list("slug", "content_digest")) == digests
