@@ -56,7 +56,7 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
     # Development only: a fixed key is fine when nothing is exposed beyond 127.0.0.1.
-    SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"
+    SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 

@@ -69,7 +69,9 @@ def parse_json(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"not UTF-8: {exc.reason} at byte {exc.start}", code="not_json") from exc
+        raise DocumentError(
+            f"not UTF-8: {exc.reason} at byte {exc.start}", code="not_json"
+        ) from exc
     if text.startswith("\ufeff"):
         text = text[1:]
     depth = nesting_depth(text)

@@ -36,7 +36,14 @@ class TrustInline(admin.StackedInline):
 class EndpointInline(admin.TabularInline):
     model = ProviderEndpoint
     extra = 0
-    fields = ("provider", "model_name", "source", "context_length", "prompt_price_per_1m", "match_rule")
+    fields = (
+        "provider",
+        "model_name",
+        "source",
+        "context_length",
+        "prompt_price_per_1m",
+        "match_rule",
+    )
     readonly_fields = ("source", "match_rule")
     show_change_link = True
 
@@ -69,7 +76,17 @@ class HasWarnings(admin.SimpleListFilter):
 
 @admin.register(Artifact)
 class ArtifactAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "type", "source", "score", "verified", "context_length", "prompt_price_per_1m", "warning_count")
+    list_display = (
+        "slug",
+        "name",
+        "type",
+        "source",
+        "score",
+        "verified",
+        "context_length",
+        "prompt_price_per_1m",
+        "warning_count",
+    )
     list_filter = ("source", "type", "verified", "open_weights", HasWarnings)
     search_fields = ("slug", "name", "artifact_id", "openrouter_id", "hugging_face_id")
     readonly_fields = ("content_digest", "created_at", "updated_at", "facts_source", "facts_as_of")
@@ -92,7 +109,15 @@ class ArtifactAdmin(admin.ModelAdmin):
 
 @admin.register(ProviderEndpoint)
 class ProviderEndpointAdmin(admin.ModelAdmin):
-    list_display = ("artifact", "provider", "model_name", "source", "match_rule", "context_length", "prompt_price_per_1m")
+    list_display = (
+        "artifact",
+        "provider",
+        "model_name",
+        "source",
+        "match_rule",
+        "context_length",
+        "prompt_price_per_1m",
+    )
     list_filter = ("source", "provider", "match_rule")
     search_fields = ("model_name", "source_key", "artifact__slug")
     raw_id_fields = ("artifact",)

@@ -90,6 +90,20 @@ DEFAULT_COMMUNITY = {
 }
 
 
+PRICING_KEYS = ("model", "free", "starting_price")
+DISTRIBUTION_KEYS = ("claim_url", "compare_url")
+
+
+def _ordered(obj: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
+    """Known members in the format's order, then the rest as stored.
+
+    PostgreSQL's jsonb keeps no key order; the published order is restored here.
+    """
+    result = {key: obj[key] for key in known if key in obj}
+    result.update((key, value) for key, value in obj.items() if key not in result)
+    return result
+
+
 def _extra(obj: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
     return {key: value for key, value in obj.items() if key not in known}
 
@@ -223,8 +237,8 @@ def _trust_document(trust: Trust) -> dict[str, Any]:
         "failure_modes": trust.failure_modes,
         "rank_breakdown": breakdown,
         "observed_outcomes": outcomes,
-        "maintenance": trust.maintenance,
-        "community": trust.community,
+        "maintenance": _ordered(trust.maintenance, tuple(DEFAULT_MAINTENANCE)),
+        "community": _ordered(trust.community, tuple(DEFAULT_COMMUNITY)),
     }
     doc.update(extra.get("trust", {}))
     return doc
@@ -243,7 +257,7 @@ def unfragile_from_rows(
         "page_url": artifact.page_url,
         "categories": artifact.categories,
         "tags": artifact.tags,
-        "pricing": artifact.pricing,
+        "pricing": _ordered(artifact.pricing, PRICING_KEYS),
         "status": artifact.status,
         "verified": artifact.verified,
     }
@@ -254,7 +268,7 @@ def unfragile_from_rows(
         "artifact": art,
         "capabilities": [_capability_document(cap) for cap in capabilities],
         "trust": _trust_document(trust),
-        "distribution": artifact.distribution,
+        "distribution": _ordered(artifact.distribution, DISTRIBUTION_KEYS),
     }
     doc.update(artifact.extra)
     result: dict[str, Any] = normalise_numbers(doc)

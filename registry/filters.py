@@ -33,8 +33,11 @@ class PassportFilter(django_filters.FilterSet):
         field_name="context_length", lookup_expr="gte", min_value=0, max_digits=15, decimal_places=0
     )
     max_prompt_price = django_filters.NumberFilter(
-        field_name="prompt_price_per_1m", lookup_expr="lte", min_value=Decimal(0),
-        max_digits=20, decimal_places=6,
+        field_name="prompt_price_per_1m",
+        lookup_expr="lte",
+        min_value=Decimal(0),
+        max_digits=20,
+        decimal_places=6,
     )
 
     class Meta:
@@ -46,12 +49,16 @@ class PassportFilter(django_filters.FilterSet):
 
         return queryset.filter(search_condition(value))
 
-    def filter_facet(self, queryset: QuerySet[Artifact], name: str, value: str) -> QuerySet[Artifact]:
+    def filter_facet(
+        self, queryset: QuerySet[Artifact], name: str, value: str
+    ) -> QuerySet[Artifact]:
         from .selectors import has_facet
 
         return queryset.filter(has_facet(name, value))
 
-    def filter_verified(self, queryset: QuerySet[Artifact], name: str, value: str) -> QuerySet[Artifact]:
+    def filter_verified(
+        self, queryset: QuerySet[Artifact], name: str, value: str
+    ) -> QuerySet[Artifact]:
         return queryset.filter(verified=value in ("true", "1"))
 
 

@@ -33,8 +33,9 @@ class Artifact(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     name = models.CharField(max_length=300)
     type = models.CharField(max_length=64, default="model", db_index=True)
-    url = models.CharField(max_length=2000, blank=True, null=True)
-    page_url = models.CharField(max_length=2000, blank=True, null=True)
+    # null is a published value of these members, distinct from "".
+    url = models.CharField(max_length=2000, blank=True, null=True)  # noqa: DJ001
+    page_url = models.CharField(max_length=2000, blank=True, null=True)  # noqa: DJ001
     categories = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     # The passport's pricing object as published ({"model", "free", "starting_price"}).
@@ -121,6 +122,9 @@ class ArtifactFacet(models.Model):
         ]
         indexes = [models.Index(fields=["kind", "value"], name="facet_kind_value")]
 
+    def __str__(self) -> str:
+        return f"{self.kind}={self.value}"
+
 
 class Capability(models.Model):
     artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="capabilities")
@@ -194,7 +198,8 @@ class Trust(models.Model):
     success_rate = models.FloatField(default=0)
     avg_confidence = models.FloatField(default=0)
     top_intents = models.JSONField(default=list, blank=True)
-    last_matched_at = models.CharField(max_length=64, null=True, blank=True)
+    # As published (an ISO timestamp, or null before any match).
+    last_matched_at = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     maintenance = models.JSONField(default=dict, blank=True)
     community = models.JSONField(default=dict, blank=True)
@@ -235,6 +240,9 @@ class Trust(models.Model):
                 name="trust_outcomes_unit",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"trust of {self.artifact_id}: {self.score}"
 
     def components(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in COMPONENTS}
@@ -285,7 +293,7 @@ class ProviderEndpoint(models.Model):
 
 
 class ImportWarning(models.Model):
-    """Something an import noticed and kept, e.g. a stated score that disagrees with its derivation."""
+    """Something an import noticed and kept, e.g. a stated score that disagrees with derivation."""
 
     artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="warnings")
     source = models.CharField(max_length=32, choices=Source.choices)
@@ -298,6 +306,9 @@ class ImportWarning(models.Model):
 
     class Meta:
         ordering = ["artifact_id", "field"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.field}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -325,3 +336,6 @@ class CatalogSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "sha256"], name="snapshot_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.label}"

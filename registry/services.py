@@ -60,7 +60,9 @@ def unwrap_unfragile(document: Any) -> dict[str, Any]:
     if "passport" in document:
         passport = document["passport"]
         if not isinstance(passport, dict):
-            raise DocumentRejected("passport must be an object", code="wrong_type", field="passport")
+            raise DocumentRejected(
+                "passport must be an object", code="wrong_type", field="passport"
+            )
         document = passport
     if "unfragile" in document:
         unfragile = document["unfragile"]
@@ -118,9 +120,9 @@ def _effective_modalities(artifact: Artifact, capabilities: Sequence[Mapping[str
 
 
 def facets_sync(*, artifact: Artifact) -> None:
-    wanted = {
-        (ArtifactFacet.Kind.CATEGORY, value) for value in artifact.categories
-    } | {(ArtifactFacet.Kind.TAG, value) for value in artifact.tags}
+    wanted = {(ArtifactFacet.Kind.CATEGORY, value) for value in artifact.categories} | {
+        (ArtifactFacet.Kind.TAG, value) for value in artifact.tags
+    }
     wanted |= {(ArtifactFacet.Kind.INPUT_MODALITY, value) for value in artifact.input_modalities}
     wanted |= {(ArtifactFacet.Kind.OUTPUT_MODALITY, value) for value in artifact.output_modalities}
     wanted = {(kind, value[:100]) for kind, value in wanted}
@@ -241,7 +243,9 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
 def _current_rows(artifact: Artifact) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     artifact_values = {key: getattr(artifact, key) for key in _ARTIFACT_COLUMNS}
     capability_values = list(
-        Capability.objects.filter(artifact=artifact).order_by("position").values(*_CAPABILITY_COLUMNS)
+        Capability.objects.filter(artifact=artifact)
+        .order_by("position")
+        .values(*_CAPABILITY_COLUMNS)
     )
     return artifact_values, capability_values
 
@@ -391,9 +395,7 @@ def passport_import(
         _effective_modalities(artifact, rows.capabilities)
         artifact.save()
 
-        existing = {
-            cap.capability_id: cap for cap in Capability.objects.filter(artifact=artifact)
-        }
+        existing = {cap.capability_id: cap for cap in Capability.objects.filter(artifact=artifact)}
         # Positions are unique per artifact: park kept rows out of the way first.
         Capability.objects.filter(artifact=artifact).exclude(capability_id__in=cap_ids).delete()
         for cap in existing.values():

@@ -41,8 +41,11 @@ def weights_for(artifact_type: str) -> dict[str, float]:
 def trust_score(components: Mapping[str, float], weights: Mapping[str, float]) -> int:
     """round(100 * sum(w * c)), computed in decimal so 24.5 rounds to 25 on every platform."""
     total = sum(
-        (Decimal(repr(float(weights[name]))) * Decimal(repr(float(components[name]))))
-        for name in COMPONENTS
+        (
+            Decimal(repr(float(weights[name]))) * Decimal(repr(float(components[name])))
+            for name in COMPONENTS
+        ),
+        Decimal(0),
     )
     return int((total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 

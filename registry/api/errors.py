@@ -44,10 +44,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ApplicationError):
         return Response({"error": exc.as_dict()}, status=exc.status)
     if isinstance(exc, BadBody):
-        return Response(error_body(str(exc.get_codes()), str(exc.detail), exc.field), status=exc.status_code)
+        return Response(
+            error_body(str(exc.get_codes()), str(exc.detail), exc.field), status=exc.status_code
+        )
     if isinstance(exc, RequestDataTooBig):
         return Response(
-            error_body("too_large", f"body is larger than the limit of {settings.PASSPORT_MAX_BYTES} bytes", "body"),
+            error_body(
+                "too_large",
+                f"body is larger than the limit of {settings.PASSPORT_MAX_BYTES} bytes",
+                "body",
+            ),
             status=413,
         )
     if isinstance(exc, Http404):
@@ -72,7 +78,9 @@ def json_404(request: HttpRequest, exception: Exception | None = None) -> JsonRe
 
 
 def json_500(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(error_body("server_error", "internal error; it has been logged"), status=500)
+    return JsonResponse(
+        error_body("server_error", "internal error; it has been logged"), status=500
+    )
 
 
 def json_400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

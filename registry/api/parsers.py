@@ -37,9 +37,13 @@ class StrictJSONParser(BaseParser):
             )
         data = stream.read(limit + 1) if stream is not None else b""
         if not data:
-            raise BadBody("the request body is empty; send a JSON object", code="empty", field="body")
+            raise BadBody(
+                "the request body is empty; send a JSON object", code="empty", field="body"
+            )
         try:
             return parse_json(data, max_bytes=limit)
         except DocumentError as exc:
             status = 413 if exc.code == "too_large" else 400
-            raise BadBody(exc.message, code=exc.code, field=exc.field or "body", status=status) from exc
+            raise BadBody(
+                exc.message, code=exc.code, field=exc.field or "body", status=status
+            ) from exc

@@ -43,7 +43,9 @@ class StrictPagination(PageNumberPagination):
         if not raw.isdigit() or int(raw) < 1:
             raise ApplicationError("page must be a positive integer", field="page")
         if int(raw) > max(paginator.num_pages, 1):
-            raise NotFound(f"page {raw} is past the last page ({paginator.num_pages})", field="page")
+            raise NotFound(
+                f"page {raw} is past the last page ({paginator.num_pages})", field="page"
+            )
         return raw
 
 
@@ -83,9 +85,7 @@ class PassportListApi(APIView):
         queryset = passport_list(params=request.query_params)
         paginator = StrictPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
-        data = self.OutputSerializer(
-            page, many=True, context={"base_url": _base_url(request)}
-        ).data
+        data = self.OutputSerializer(page, many=True, context={"base_url": _base_url(request)}).data
         return paginator.get_paginated_response(data)
 
     @extend_schema(summary="Import or update a passport (staff token)", request=dict)
@@ -107,7 +107,9 @@ class PassportListApi(APIView):
             if not Artifact.objects.filter(slug=slug).exists():
                 raise NotFound(f"no passport with slug {slug!r}", field="unfragile.artifact.slug")
             outcome = passport_import(document=request.data, source="api")
-        return Response({"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings})
+        return Response(
+            {"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings}
+        )
 
     def check_staff(self, request: Request) -> None:
         user = request.user
@@ -146,5 +148,13 @@ class ValidateApi(APIView):
         try:
             rows = passport_validate(document=request.data)
         except DocumentRejected as exc:
-            return Response({"valid": False, "errors": exc.details or [{"field": exc.field, "message": exc.message}], "warnings": []})
-        return Response({"valid": True, "slug": rows.artifact["slug"], "errors": [], "warnings": []})
+            return Response(
+                {
+                    "valid": False,
+                    "errors": exc.details or [{"field": exc.field, "message": exc.message}],
+                    "warnings": [],
+                }
+            )
+        return Response(
+            {"valid": True, "slug": rows.artifact["slug"], "errors": [], "warnings": []}
+        )

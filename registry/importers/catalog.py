@@ -64,7 +64,9 @@ def facts_apply(*, artifact: Artifact, values: dict[str, Any]) -> bool:
     return True
 
 
-def endpoint_upsert(*, artifact: Artifact, source: str, source_key: str, values: dict[str, Any]) -> bool:
+def endpoint_upsert(
+    *, artifact: Artifact, source: str, source_key: str, values: dict[str, Any]
+) -> bool:
     """Create or update the endpoint a catalog entry describes. True if anything changed."""
     endpoint = ProviderEndpoint.objects.filter(source=source, source_key=source_key).first()
     if endpoint is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
-from ..modalities import INPUT_MODALITIES, OUTPUT_MODALITIES, normalise_modality, ordered
+from ..modalities import normalise_modality, ordered
 
 PER_MILLION = Decimal(1_000_000)
 LONG_CONTEXT_TOKENS = 200_000

@@ -33,10 +33,10 @@ from django.db import transaction
 
 from passports.canonical import DocumentError, parse_json
 
-from ..models import Artifact, ProviderEndpoint, Source
 from ..modalities import INPUT_MODALITIES, OUTPUT_MODALITIES, ordered
+from ..models import Artifact, ProviderEndpoint, Source
 from ..services import DocumentRejected, passport_import
-from .catalog import artifact_finish, endpoint_upsert, facts_apply, fact_values
+from .catalog import artifact_finish, endpoint_upsert, fact_values, facts_apply
 from .derive import CatalogFacts, catalog_document, per_million, slug_from_id
 from .summary import ImportSummary
 
@@ -62,8 +62,27 @@ VENDOR_PREFIXES = (
     "luma.",
 )
 DECORATION_TOKENS = {
-    "instruct", "chat", "it", "hf", "fp8", "fp16", "bf16", "int8", "int4", "awq", "gptq",
-    "maas", "turbo", "tput", "latest", "free", "preview", "exp", "001", "002", "basic",
+    "instruct",
+    "chat",
+    "it",
+    "hf",
+    "fp8",
+    "fp16",
+    "bf16",
+    "int8",
+    "int4",
+    "awq",
+    "gptq",
+    "maas",
+    "turbo",
+    "tput",
+    "latest",
+    "free",
+    "preview",
+    "exp",
+    "001",
+    "002",
+    "basic",
 }
 _SIZE = re.compile(r"^\d+(\.\d+)?[bmk]$|^\d+x\d+b$|^a\d+b$")
 _EXPERTS = re.compile(r"^\d+e$")
@@ -90,11 +109,11 @@ MODE_MODALITIES: dict[str, tuple[list[str], list[str]]] = {
 def _strip_known(name: str) -> str:
     for prefix in REGION_PREFIXES:
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     for prefix in VENDOR_PREFIXES:
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     return name
 
@@ -162,7 +181,9 @@ class _ArtifactIndex:
         # alias -> {artifact pk: rank}; rank 1 for OpenRouter's ":free"/":thinking"
         # variants, so the plain model wins when both carry the same name.
         self.by_alias: dict[str, dict[int, int]] = defaultdict(dict)
-        self.families: dict[tuple[str, ...], list[tuple[frozenset[str], int, int]]] = defaultdict(list)
+        self.families: dict[tuple[str, ...], list[tuple[frozenset[str], int, int]]] = defaultdict(
+            list
+        )
         rows = Artifact.objects.exclude(source=Source.LITELLM).values_list(
             "pk", "openrouter_id", "hugging_face_id", "slug"
         )
@@ -221,7 +242,8 @@ class _ArtifactIndex:
 
 def _facts(entry: Entry, display: str) -> CatalogFacts:
     record = entry.record
-    mode = record.get("mode") if isinstance(record.get("mode"), str) else "chat"
+    raw_mode = record.get("mode")
+    mode = raw_mode if isinstance(raw_mode, str) else "chat"
     ins, outs = MODE_MODALITIES.get(mode, (["text"], ["text"]))
     ins, outs = list(ins), list(outs)
     if record.get("supports_vision") is True or record.get("supports_image_input") is True:
@@ -273,7 +295,9 @@ def _endpoint_values(entry: Entry, facts: CatalogFacts, rule: str) -> dict[str, 
     return {
         "provider": entry.provider,
         "model_name": entry.path,
-        "protocol": "openai-chat" if entry.record.get("mode") in (None, "chat") else str(entry.record.get("mode"))[:32],
+        "protocol": "openai-chat"
+        if entry.record.get("mode") in (None, "chat")
+        else str(entry.record.get("mode"))[:32],
         "mode": str(entry.record.get("mode") or "")[:64],
         "context_length": facts.context_length,
         "max_output_tokens": facts.max_output_tokens,
@@ -292,17 +316,24 @@ def _endpoint_values(entry: Entry, facts: CatalogFacts, rule: str) -> dict[str, 
 def _group_facts(entries: list[Entry], name: str) -> CatalogFacts:
     """One model served by several providers: the widest limits, the lowest price."""
     all_facts = [_facts(entry, name) for entry in entries]
-    prices = [f for f in all_facts if per_million(f.prompt_price) is not None]
-    cheapest = min(prices, key=lambda f: per_million(f.prompt_price)) if prices else all_facts[0]
+    priced = [(price, f) for f in all_facts if (price := per_million(f.prompt_price)) is not None]
+    cheapest = min(priced, key=lambda pair: pair[0])[1] if priced else all_facts[0]
     contexts = [f.context_length for f in all_facts if f.context_length]
     outputs = [f.max_output_tokens for f in all_facts if f.max_output_tokens]
     return CatalogFacts(
         name=name,
-        description=f"{name}, served by {', '.join(sorted({e.provider for e in entries}))} (from LiteLLM's price map).",
+        description=(
+            f"{name}, served by {', '.join(sorted({e.provider for e in entries}))} "
+            "(from LiteLLM's price map)."
+        ),
         context_length=max(contexts) if contexts else None,
         max_output_tokens=max(outputs) if outputs else None,
-        input_modalities=ordered({m for f in all_facts for m in f.input_modalities}, INPUT_MODALITIES),
-        output_modalities=ordered({m for f in all_facts for m in f.output_modalities}, OUTPUT_MODALITIES),
+        input_modalities=ordered(
+            {m for f in all_facts for m in f.input_modalities}, INPUT_MODALITIES
+        ),
+        output_modalities=ordered(
+            {m for f in all_facts for m in f.output_modalities}, OUTPUT_MODALITIES
+        ),
         prompt_price=cheapest.prompt_price,
         completion_price=cheapest.completion_price,
         features=sorted({feature for f in all_facts for feature in f.features}),
@@ -317,7 +348,10 @@ def _unique_slug(base: str, taken_by_other: Callable[[str], bool]) -> str:
 
 
 def litellm_import(
-    *, data: bytes, label: str, progress: Callable[[int], None] | None = None,
+    *,
+    data: bytes,
+    label: str,
+    progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     summary = ImportSummary(source=f"litellm {label}")
@@ -360,7 +394,9 @@ def litellm_import(
         if not path.split("/")[-1].strip():
             summary.reject(key, "no model name after the provider prefix")
             continue
-        entry = Entry(key=key, provider=provider, path=path, model=path.split("/")[-1], record=record)
+        entry = Entry(
+            key=key, provider=provider, path=path, model=path.split("/")[-1], record=record
+        )
         rule, candidates = index.match(entry)
         if len(candidates) == 1:
             pk = next(iter(candidates))
@@ -369,17 +405,30 @@ def litellm_import(
                 family_matches.append((key, pk))
             continue
         if len(candidates) > 1:
-            slugs = sorted(Artifact.objects.filter(pk__in=candidates).values_list("slug", flat=True))
+            slugs = sorted(
+                Artifact.objects.filter(pk__in=candidates).values_list("slug", flat=True)
+            )
             summary.ambiguous.append(
-                {"key": key, "reason": f"{rule} fits {len(slugs)} artifacts ({', '.join(slugs[:5])}); given its own artifact"}
+                {
+                    "key": key,
+                    "reason": (
+                        f"{rule} fits {len(slugs)} artifacts ({', '.join(slugs[:5])}); "
+                        "given its own artifact"
+                    ),
+                }
             )
         own[normalise_name(entry.model) or entry.model.lower()].append(entry)
 
     slug_of = dict(
-        Artifact.objects.filter(pk__in={pk for _key, pk in family_matches}).values_list("pk", "slug")
+        Artifact.objects.filter(pk__in={pk for _key, pk in family_matches}).values_list(
+            "pk", "slug"
+        )
     )
     summary.ambiguous[:0] = [
-        {"key": key, "reason": f"attached to {slug_of[pk]} by family name; sizes or variants differ"}
+        {
+            "key": key,
+            "reason": f"attached to {slug_of[pk]} by family name; sizes or variants differ",
+        }
         for key, pk in family_matches
     ]
     touched: set[int] = set()
@@ -407,10 +456,13 @@ def litellm_import(
         display = entries[0].model
         facts = _group_facts(entries, display)
         existing_keys = list(
-            ProviderEndpoint.objects.filter(source=Source.LITELLM, source_key__in=[e.key for e in entries])
-            .values_list("artifact__slug", "artifact__source")
+            ProviderEndpoint.objects.filter(
+                source=Source.LITELLM, source_key__in=[e.key for e in entries]
+            ).values_list("artifact__slug", "artifact__source")
         )
-        owned_slug = next((slug for slug, source in existing_keys if source == Source.LITELLM), None)
+        owned_slug = next(
+            (slug for slug, source in existing_keys if source == Source.LITELLM), None
+        )
         slug = owned_slug or _unique_slug(
             slug_from_id(name),
             lambda s: Artifact.objects.filter(slug=s).exclude(source=Source.LITELLM).exists(),
@@ -429,7 +481,9 @@ def litellm_import(
             with transaction.atomic():
                 outcome = passport_import(document=document, source=Source.LITELLM, refresh=False)
                 artifact = Artifact.objects.get(slug=outcome.slug)
-                facts_apply(artifact=artifact, values=fact_values(facts, source=Source.LITELLM, as_of=None))
+                facts_apply(
+                    artifact=artifact, values=fact_values(facts, source=Source.LITELLM, as_of=None)
+                )
                 for entry in entries:
                     endpoint_upsert(
                         artifact=artifact,

@@ -18,14 +18,14 @@ from django.db import transaction
 
 from passports.canonical import DocumentError, parse_json
 
-from ..models import Artifact, Source
 from ..modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
+from ..models import Artifact, Source
 from ..services import DocumentRejected, passport_import
 from .catalog import (
     artifact_finish,
     endpoint_upsert,
-    facts_apply,
     fact_values,
+    facts_apply,
     stated_price_check,
 )
 from .derive import CatalogFacts, catalog_document, modalities, per_million, slug_from_id
@@ -80,7 +80,8 @@ def model_facts(model: Any) -> tuple[str, CatalogFacts]:
     if not isinstance(name, str) or not name.strip():
         name = model_id
     description = model.get("description")
-    architecture = model.get("architecture") if isinstance(model.get("architecture"), dict) else {}
+    raw_architecture = model.get("architecture")
+    architecture: dict[str, Any] = raw_architecture if isinstance(raw_architecture, dict) else {}
     params = model.get("supported_parameters")
     params = [p for p in params if isinstance(p, str)] if isinstance(params, list) else []
     created = model.get("created")
@@ -93,7 +94,8 @@ def model_facts(model: Any) -> tuple[str, CatalogFacts]:
     facts = CatalogFacts(
         name=name.strip()[:300],
         description=description.strip() if isinstance(description, str) else "",
-        context_length=_int(model, "context_length") or _int(model, "top_provider", "context_length"),
+        context_length=_int(model, "context_length")
+        or _int(model, "top_provider", "context_length"),
         max_output_tokens=_int(model, "top_provider", "max_completion_tokens"),
         input_modalities=modalities(architecture.get("input_modalities"), INPUT_MODALITIES)
         or ["text"],
@@ -113,7 +115,11 @@ def model_facts(model: Any) -> tuple[str, CatalogFacts]:
 
 def _better_description(current: str, new: str) -> str:
     """Keep a full description over the same text cut short with '...' by a later snapshot."""
-    if new.endswith("...") and current.startswith(new[:-3].rstrip()[:150]) and len(current) > len(new):
+    if (
+        new.endswith("...")
+        and current.startswith(new[:-3].rstrip()[:150])
+        and len(current) > len(new)
+    ):
         return current
     return new or current
 
@@ -170,9 +176,7 @@ def _apply(model_id: str, facts: CatalogFacts, as_of: datetime | None) -> str:
     if owned and not newer_held and artifact.description != facts.description:
         artifact.description = facts.description
         artifact.save(update_fields=["description", "updated_at"])
-    facts_apply(
-        artifact=artifact, values=fact_values(facts, source=Source.OPENROUTER, as_of=as_of)
-    )
+    facts_apply(artifact=artifact, values=fact_values(facts, source=Source.OPENROUTER, as_of=as_of))
     if not newer_held:
         endpoint_upsert(
             artifact=artifact,
@@ -194,7 +198,9 @@ def models_of(parsed: Any) -> list[Any]:
     if isinstance(parsed, list):
         return parsed
     raise DocumentRejected(
-        "expected OpenRouter's {'data': [...]} (or a list of models)", code="wrong_shape", field="data"
+        "expected OpenRouter's {'data': [...]} (or a list of models)",
+        code="wrong_shape",
+        field="data",
     )
 
 
@@ -212,7 +218,10 @@ def snapshot_time(models: list[Any]) -> datetime | None:
 
 
 def openrouter_import(
-    *, data: bytes, label: str, progress: Callable[[int], None] | None = None,
+    *,
+    data: bytes,
+    label: str,
+    progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     summary = ImportSummary(source=f"openrouter {label}")

@@ -70,7 +70,11 @@ def passports_import_paths(
         documents = _documents(parsed)
         for index, document in enumerate(documents):
             summary.records += 1
-            where = label if len(documents) == 1 and not isinstance(parsed, list) else f"{label}[{index}]"
+            where = (
+                label
+                if len(documents) == 1 and not isinstance(parsed, list)
+                else f"{label}[{index}]"
+            )
             try:
                 outcome = passport_import(document=document, source=source)
             except DocumentRejected as exc:

@@ -47,7 +47,9 @@ class ImportSummary:
             if status not in ("created", "updated", "unchanged", "endpoint", "rejected", "skipped"):
                 lines.append(f"  {status:<10} {number}")
         if self.warnings:
-            lines.append(f"  warnings   {self.warnings} (stated values that disagree with derivation)")
+            lines.append(
+                f"  warnings   {self.warnings} (stated values that disagree with derivation)"
+            )
         for entry in self.rejected[:50]:
             where = entry["where"]
             lines.append(f"  rejected: {where}: {entry['reason']}")

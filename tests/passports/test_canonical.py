@@ -45,7 +45,7 @@ def test_parse_json_depth_limit_is_64() -> None:
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
-    text = json.dumps({"a": "[[[[{{{{\\\"" * 50})
+    text = json.dumps({"a": '[[[[{{{{\\"' * 50})
     assert nesting_depth(text) == 1
     assert parse_json(text) == json.loads(text)
 

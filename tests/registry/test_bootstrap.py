@@ -46,25 +46,46 @@ def run_bootstrap() -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bootstrap_uses_the_live_catalog_when_it_answers(settings: Any, tmp_path: Path, live_catalog: str) -> None:
+def test_bootstrap_uses_the_live_catalog_when_it_answers(
+    settings: Any, tmp_path: Path, live_catalog: str
+) -> None:
     settings.OPENROUTER_MODELS_URL = live_catalog
     settings.CATALOG_DIR = tmp_path
-    (tmp_path / "litellm_model_prices_test.json").write_text(json.dumps({
-        "groq/meta-llama/llama-4-maverick-17b-128e-instruct": {"litellm_provider": "groq", "mode": "chat"},
-    }))
+    (tmp_path / "litellm_model_prices_test.json").write_text(
+        json.dumps(
+            {
+                "groq/meta-llama/llama-4-maverick-17b-128e-instruct": {
+                    "litellm_provider": "groq",
+                    "mode": "chat",
+                },
+            }
+        )
+    )
     lines = run_bootstrap()
-    assert lines[:3] == ["passports: 3 records read", "  created    3", f"OpenRouter answered live ({len(catalog(MAVERICK, IMAGE_MODEL))} bytes)"]
+    assert lines[:3] == [
+        "passports: 3 records read",
+        "  created    3",
+        f"OpenRouter answered live ({len(catalog(MAVERICK, IMAGE_MODEL))} bytes)",
+    ]
     assert Artifact.objects.count() == 4
-    assert sorted(ProviderEndpoint.objects.values_list("provider", flat=True)) == ["groq", "openrouter", "openrouter"]
+    assert sorted(ProviderEndpoint.objects.values_list("provider", flat=True)) == [
+        "groq",
+        "openrouter",
+        "openrouter",
+    ]
     again = run_bootstrap()
     assert again[0:2] == ["passports: 3 records read", "  unchanged  3"]
     assert again[-2].startswith(f"openrouter {live_catalog}: already imported (sha256 ")
-    assert again[-1].startswith(f"litellm {tmp_path}/litellm_model_prices_test.json: already imported")
+    assert again[-1].startswith(
+        f"litellm {tmp_path}/litellm_model_prices_test.json: already imported"
+    )
     assert CatalogSnapshot.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bootstrap_falls_back_to_files_when_openrouter_is_unreachable(settings: Any, tmp_path: Path) -> None:
+def test_bootstrap_falls_back_to_files_when_openrouter_is_unreachable(
+    settings: Any, tmp_path: Path
+) -> None:
     settings.OPENROUTER_MODELS_URL = "http://127.0.0.1:9/api/v1/models"  # discard port: refused
     settings.CATALOG_DIR = tmp_path
     (tmp_path / "openrouter_models_test.json").write_bytes(catalog(IMAGE_MODEL))

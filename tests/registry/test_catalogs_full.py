@@ -16,13 +16,23 @@ from registry.models import Artifact, ArtifactFacet, CatalogSnapshot, ProviderEn
 from tests.conftest import SEED_FILES, SHARED_DATA, load_seed
 
 pytestmark = [pytest.mark.catalogs, pytest.mark.django_db]
-NOT_MODELS = {"sample_spec", "fallback_generalizations", "last_updated", "fireworks_ai/accounts/fireworks/models/"}
+NOT_MODELS = {
+    "sample_spec",
+    "fallback_generalizations",
+    "last_updated",
+    "fireworks_ai/accounts/fireworks/models/",
+}
 
 
 @pytest.fixture(scope="module")
 def full_registry(django_db_setup: Any, django_db_blocker: Any) -> Iterator[list[str]]:
-    assert SHARED_DATA.is_dir(), f"{SHARED_DATA} is missing: the catalogs ship beside the repository"
-    with django_db_blocker.unblock(), override_settings(CATALOG_DIR=SHARED_DATA, OPENROUTER_MODELS_URL=""):
+    assert SHARED_DATA.is_dir(), (
+        f"{SHARED_DATA} is missing: the catalogs ship beside the repository"
+    )
+    with (
+        django_db_blocker.unblock(),
+        override_settings(CATALOG_DIR=SHARED_DATA, OPENROUTER_MODELS_URL=""),
+    ):
         out = StringIO()
         call_command("bootstrap", stdout=out)
         yield out.getvalue().splitlines()
@@ -35,17 +45,33 @@ def test_every_catalog_record_is_accounted_for(full_registry: list[str]) -> None
     for path in sorted(SHARED_DATA.glob("openrouter_models_*.json")):
         openrouter_ids |= {model["id"] for model in json.loads(path.read_text())["data"]}
     assert len(openrouter_ids) == 700
-    assert set(ProviderEndpoint.objects.filter(source="openrouter").values_list("source_key", flat=True)) == openrouter_ids
-    assert set(Artifact.objects.exclude(openrouter_id="").values_list("openrouter_id", flat=True)) == openrouter_ids
-    litellm_keys = set(json.loads(next(SHARED_DATA.glob("litellm_model_prices_*.json")).read_text()))
-    endpoints = set(ProviderEndpoint.objects.filter(source="litellm").values_list("source_key", flat=True))
+    assert (
+        set(
+            ProviderEndpoint.objects.filter(source="openrouter").values_list(
+                "source_key", flat=True
+            )
+        )
+        == openrouter_ids
+    )
+    assert (
+        set(Artifact.objects.exclude(openrouter_id="").values_list("openrouter_id", flat=True))
+        == openrouter_ids
+    )
+    litellm_keys = set(
+        json.loads(next(SHARED_DATA.glob("litellm_model_prices_*.json")).read_text())
+    )
+    endpoints = set(
+        ProviderEndpoint.objects.filter(source="litellm").values_list("source_key", flat=True)
+    )
     assert endpoints | NOT_MODELS == litellm_keys
     assert not endpoints & NOT_MODELS
     assert Artifact.objects.count() == 1591
 
 
 def test_summary_lines_add_up(full_registry: list[str]) -> None:
-    litellm = full_registry[full_registry.index(next(l for l in full_registry if l.startswith("litellm "))):]
+    litellm = full_registry[
+        full_registry.index(next(line for line in full_registry if line.startswith("litellm "))) :
+    ]
     assert litellm[:3] == [
         f"litellm {next(SHARED_DATA.glob('litellm_model_prices_*.json'))}: 2985 records read",
         "  endpoint   2981",
@@ -61,9 +87,16 @@ def test_seeds_keep_their_text_and_carry_catalog_facts(full_registry: list[str],
     maverick = Artifact.objects.get(openrouter_id="meta-llama/llama-4-maverick")
     assert maverick.slug == "meta-llama-llama-4-maverick"
     assert (maverick.context_length, maverick.input_modalities) == (1048576, ["text", "image"])
-    assert (maverick.prompt_price_per_1m, maverick.completion_price_per_1m) == (Decimal("0.2"), Decimal("0.8"))
+    assert (maverick.prompt_price_per_1m, maverick.completion_price_per_1m) == (
+        Decimal("0.2"),
+        Decimal("0.8"),
+    )
     scout = Artifact.objects.get(openrouter_id="meta-llama/llama-4-scout")
-    assert (scout.slug, scout.context_length, scout.prompt_price_per_1m) == ("meta-llama-llama-4-scout", 1310720, Decimal("0.1"))
+    assert (scout.slug, scout.context_length, scout.prompt_price_per_1m) == (
+        "meta-llama-llama-4-scout",
+        1310720,
+        Decimal("0.1"),
+    )
     # Providers serving Maverick are its endpoints, not artifacts of their own.
     providers = set(maverick.endpoints.values_list("provider", flat=True))
     assert {"openrouter", "groq", "novita", "lambda_ai", "oci", "vercel_ai_gateway"} <= providers
@@ -109,5 +142,7 @@ def test_second_bootstrap_changes_nothing(full_registry: list[str]) -> None:
     call_command("bootstrap", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[:2] == ["passports: 3 records read", "  unchanged  3"]
-    assert [line.split(":")[1].strip().split(" (")[0] for line in lines[3:]] == ["already imported"] * 3
+    assert [line.split(":")[1].strip().split(" (")[0] for line in lines[3:]] == [
+        "already imported"
+    ] * 3
     assert dict(Artifact.objects.values_list("slug", "content_digest")) == digests

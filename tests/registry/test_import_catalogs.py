@@ -42,7 +42,9 @@ def catalog(*models: Any) -> bytes:
 
 
 @pytest.mark.django_db
-def test_openrouter_merges_facts_into_a_seed_and_keeps_its_text(seeds: list[str], api: Any, seed_documents: dict[str, Any]) -> None:
+def test_openrouter_merges_facts_into_a_seed_and_keeps_its_text(
+    seeds: list[str], api: Any, seed_documents: dict[str, Any]
+) -> None:
     summary = openrouter_import(data=catalog(MAVERICK, IMAGE_MODEL), label="t")
     assert dict(summary.counts) == {"created": 1, "updated": 1}
     maverick = Artifact.objects.get(slug="meta-llama-llama-4-maverick")
@@ -57,10 +59,18 @@ def test_openrouter_merges_facts_into_a_seed_and_keeps_its_text(seeds: list[str]
     seed = seed_documents["meta-llama-llama-4-maverick"]["passport"]["unfragile"]
     assert document["passport"]["unfragile"] == seed
     facts = document["passport"]["registry"]["facts"]
-    assert (facts["context_length"], facts["input_modalities"], facts["pricing"]["prompt_usd_per_1m_tokens"]) == (1048576, ["text", "image"], 0.2)
-    assert [(e["provider"], e["model"]) for e in document["passport"]["registry"]["endpoints"]] == [("openrouter", "meta-llama/llama-4-maverick")]
+    assert (
+        facts["context_length"],
+        facts["input_modalities"],
+        facts["pricing"]["prompt_usd_per_1m_tokens"],
+    ) == (1048576, ["text", "image"], 0.2)
+    assert [(e["provider"], e["model"]) for e in document["passport"]["registry"]["endpoints"]] == [
+        ("openrouter", "meta-llama/llama-4-maverick")
+    ]
     # The seed says $1.50e-7 per prompt token; this catalog says 2e-7: kept, and flagged.
-    assert [(w["code"], w["field"]) for w in document["warnings"]] == [("fact_mismatch", "artifact.pricing.starting_price")]
+    assert [(w["code"], w["field"]) for w in document["warnings"]] == [
+        ("fact_mismatch", "artifact.pricing.starting_price")
+    ]
 
 
 @pytest.mark.django_db
@@ -69,14 +79,27 @@ def test_openrouter_new_model_gets_a_derived_passport(api: Any) -> None:
     document = api.get("/api/v1/passport/acme-pixel-1-free").json()
     unfragile = document["passport"]["unfragile"]
     assert unfragile["artifact"]["id"] == "openrouter-acme-pixel-1-free"
-    assert unfragile["artifact"]["pricing"] == {"model": "free", "free": True, "starting_price": "$0.00e+0 per prompt token"}
-    assert [c["name"] for c in unfragile["capabilities"]] == ["general chat and text generation", "image generation"]
-    assert [c["id"] for c in unfragile["capabilities"]] == ["openrouter-acme-pixel-1-free__cap_0", "openrouter-acme-pixel-1-free__cap_1"]
+    assert unfragile["artifact"]["pricing"] == {
+        "model": "free",
+        "free": True,
+        "starting_price": "$0.00e+0 per prompt token",
+    }
+    assert [c["name"] for c in unfragile["capabilities"]] == [
+        "general chat and text generation",
+        "image generation",
+    ]
+    assert [c["id"] for c in unfragile["capabilities"]] == [
+        "openrouter-acme-pixel-1-free__cap_0",
+        "openrouter-acme-pixel-1-free__cap_1",
+    ]
     trust = unfragile["trust"]
     breakdown = trust["rank_breakdown"]
     weights = breakdown["weights"]
     assert trust["score"] == round(100 * sum(weights[k] * breakdown[k] for k in weights))
-    assert trust["failure_modes"][-2:] == ["builder identity is not verified yet", "no observed match outcomes yet"]
+    assert trust["failure_modes"][-2:] == [
+        "builder identity is not verified yet",
+        "no observed match outcomes yet",
+    ]
     assert document["warnings"] == []
 
 
@@ -110,22 +133,54 @@ def test_openrouter_rejects_bad_records_and_keeps_the_rest() -> None:
         ("data[3] (acme/bad-context)", "context_length must be a non-negative integer"),
         ("data[4] (acme/bad-price)", "pricing.prompt must be a number or numeric string"),
     ]
-    assert sorted(Artifact.objects.values_list("slug", flat=True)) == ["acme-ok", "meta-llama-llama-4-maverick"]
+    assert sorted(Artifact.objects.values_list("slug", flat=True)) == [
+        "acme-ok",
+        "meta-llama-llama-4-maverick",
+    ]
     whole = openrouter_import(data=b'{"models": []}', label="wrong")
-    assert whole.rejected == [{"where": "wrong", "reason": "expected OpenRouter's {'data': [...]} (or a list of models)", "field": "data"}]
+    assert whole.rejected == [
+        {
+            "where": "wrong",
+            "reason": "expected OpenRouter's {'data': [...]} (or a list of models)",
+            "field": "data",
+        }
+    ]
 
 
 LITELLM = {
     "sample_spec": {"litellm_provider": "one of ...", "mode": "one of ..."},
     "groq/meta-llama/llama-4-maverick-17b-128e-instruct": {
-        "litellm_provider": "groq", "mode": "chat", "max_input_tokens": 131072, "max_output_tokens": 8192,
-        "input_cost_per_token": 2e-07, "output_cost_per_token": 6e-07, "supports_vision": True,
+        "litellm_provider": "groq",
+        "mode": "chat",
+        "max_input_tokens": 131072,
+        "max_output_tokens": 8192,
+        "input_cost_per_token": 2e-07,
+        "output_cost_per_token": 6e-07,
+        "supports_vision": True,
         "supports_function_calling": True,
     },
-    "openrouter/meta-llama/llama-4-maverick": {"litellm_provider": "openrouter", "mode": "chat", "input_cost_per_token": 2e-07},
-    "vertex_ai/meta/llama-4-maverick-17b-16e-instruct-maas": {"litellm_provider": "vertex_ai-llama_models", "mode": "chat", "max_input_tokens": 1000000},
-    "acme-embed-v2": {"litellm_provider": "acme", "mode": "embedding", "max_input_tokens": 8192, "input_cost_per_token": 1e-08},
-    "other/acme-embed-v2": {"litellm_provider": "other", "mode": "embedding", "max_input_tokens": 512, "input_cost_per_token": 5e-09},
+    "openrouter/meta-llama/llama-4-maverick": {
+        "litellm_provider": "openrouter",
+        "mode": "chat",
+        "input_cost_per_token": 2e-07,
+    },
+    "vertex_ai/meta/llama-4-maverick-17b-16e-instruct-maas": {
+        "litellm_provider": "vertex_ai-llama_models",
+        "mode": "chat",
+        "max_input_tokens": 1000000,
+    },
+    "acme-embed-v2": {
+        "litellm_provider": "acme",
+        "mode": "embedding",
+        "max_input_tokens": 8192,
+        "input_cost_per_token": 1e-08,
+    },
+    "other/acme-embed-v2": {
+        "litellm_provider": "other",
+        "mode": "embedding",
+        "max_input_tokens": 512,
+        "input_cost_per_token": 5e-09,
+    },
     "broken": "not an object",
 }
 
@@ -140,7 +195,9 @@ def test_litellm_attaches_endpoints_and_groups_the_rest(api: Any) -> None:
         ("broken", "entry must be an object"),
         ("sample_spec", "documentation placeholder describing the format, not a model"),
     ]
-    rules = dict(ProviderEndpoint.objects.filter(source="litellm").values_list("source_key", "match_rule"))
+    rules = dict(
+        ProviderEndpoint.objects.filter(source="litellm").values_list("source_key", "match_rule")
+    )
     assert rules == {
         "groq/meta-llama/llama-4-maverick-17b-128e-instruct": "alias",
         "openrouter/meta-llama/llama-4-maverick": "openrouter-id",
@@ -148,17 +205,41 @@ def test_litellm_attaches_endpoints_and_groups_the_rest(api: Any) -> None:
         "acme-embed-v2": "own",
         "other/acme-embed-v2": "own",
     }
-    assert summary.ambiguous == [{"key": "vertex_ai/meta/llama-4-maverick-17b-16e-instruct-maas", "reason": "attached to meta-llama-llama-4-maverick by family name; sizes or variants differ"}]
+    assert summary.ambiguous == [
+        {
+            "key": "vertex_ai/meta/llama-4-maverick-17b-16e-instruct-maas",
+            "reason": "attached to meta-llama-llama-4-maverick by family name; sizes or variants differ",
+        }
+    ]
     embed = Artifact.objects.get(slug="acme-embed")
-    assert (embed.context_length, embed.prompt_price_per_1m, embed.output_modalities) == (8192, Decimal("0.005"), ["embeddings"])
+    assert (embed.context_length, embed.prompt_price_per_1m, embed.output_modalities) == (
+        8192,
+        Decimal("0.005"),
+        ["embeddings"],
+    )
     assert ProviderEndpoint.objects.filter(artifact=embed).count() == 2
-    maverick = api.get("/api/v1/passport/meta-llama-llama-4-maverick").json()["passport"]["registry"]
-    assert sorted(e["provider"] for e in maverick["endpoints"]) == ["groq", "openrouter", "openrouter", "vertex_ai-llama_models"]
+    maverick = api.get("/api/v1/passport/meta-llama-llama-4-maverick").json()["passport"][
+        "registry"
+    ]
+    assert sorted(e["provider"] for e in maverick["endpoints"]) == [
+        "groq",
+        "openrouter",
+        "openrouter",
+        "vertex_ai-llama_models",
+    ]
     groq = next(e for e in maverick["endpoints"] if e["provider"] == "groq")
-    assert (groq["context_length"], groq["max_output_tokens"], groq["prompt_usd_per_1m_tokens"], groq["input_modalities"]) == (131072, 8192, 0.2, ["text", "image"])
+    assert (
+        groq["context_length"],
+        groq["max_output_tokens"],
+        groq["prompt_usd_per_1m_tokens"],
+        groq["input_modalities"],
+    ) == (131072, 8192, 0.2, ["text", "image"])
     again = litellm_import(data=json.dumps(LITELLM).encode(), label="t")
     assert dict(again.counts) == {"endpoint": 5, "rejected": 2, "artifacts unchanged": 1}
-    assert Capability.objects.filter(artifact=embed).values_list("name", flat=True).first() == "text embeddings for search and retrieval"
+    assert (
+        Capability.objects.filter(artifact=embed).values_list("name", flat=True).first()
+        == "text embeddings for search and retrieval"
+    )
     assert ImportWarning.objects.count() == 0
 
 

@@ -23,14 +23,26 @@ def served(api: Any, slug: str) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-def test_every_seed_round_trips_value_for_value(seeds: list[str], api: Any, seed_documents: dict[str, Any]) -> None:
+def test_every_seed_round_trips_value_for_value(
+    seeds: list[str], api: Any, seed_documents: dict[str, Any]
+) -> None:
     for slug, seed in seed_documents.items():
         document = served(api, slug)
         assert document["passport"]["unfragile"] == seed["passport"]["unfragile"]
         # Same key order and number forms too: byte-identical as plain JSON.
-        assert json.dumps(document["passport"]["unfragile"]) == json.dumps(seed["passport"]["unfragile"])
+        assert json.dumps(document["passport"]["unfragile"]) == json.dumps(
+            seed["passport"]["unfragile"]
+        )
         assert document["warnings"] == []
-        assert set(document["passport"]) == {"unfragile", "registry", "signature", "signedAt", "signedBy", "version", "keyId"}
+        assert set(document["passport"]) == {
+            "unfragile",
+            "registry",
+            "signature",
+            "signedAt",
+            "signedBy",
+            "version",
+            "keyId",
+        }
 
 
 @pytest.mark.django_db
@@ -60,13 +72,14 @@ def test_unknown_members_are_kept_at_every_level(api: Any, seed_documents: dict[
 
 
 @pytest.mark.django_db
-def test_changed_document_updates_in_place(seeds: list[str], api: Any, seed_documents: dict[str, Any]) -> None:
+def test_changed_document_updates_in_place(
+    seeds: list[str], api: Any, seed_documents: dict[str, Any]
+) -> None:
     doc = copy.deepcopy(seed_documents["meta-llama-llama-4-maverick"])
     caps = doc["passport"]["unfragile"]["capabilities"]
     caps[0]["intents"].append("I need a new intent")
     caps.pop(3)
-    for position, cap in enumerate(caps):
-        cap["id"] = cap["id"]  # ids stay as published even when positions shift
+    # Capability ids stay as published even when positions shift.
     outcome = passport_import(document=doc)
     assert outcome.status == "updated"
     stored = served(api, "meta-llama-llama-4-maverick")["passport"]["unfragile"]
@@ -78,17 +91,47 @@ def test_changed_document_updates_in_place(seeds: list[str], api: Any, seed_docu
 @pytest.mark.parametrize(
     ("mutate", "field", "message"),
     [
-        (lambda u: u["artifact"].pop("slug"), "unfragile.artifact.slug", "'slug' is a required property"),
-        (lambda u: u["capabilities"][1].__setitem__("confidence", "high"), "unfragile.capabilities[1].confidence", "'high' is not of type 'number'"),
-        (lambda u: u["capabilities"][0].__setitem__("confidence", 1.5), "unfragile.capabilities[0].confidence", "1.5 is greater than the maximum of 1"),
-        (lambda u: u["trust"].__setitem__("score", 101), "unfragile.trust.score", "101 is greater than the maximum of 100"),
-        (lambda u: u["artifact"].__setitem__("tags", "text"), "unfragile.artifact.tags", "'text' is not of type 'array'"),
-        (lambda u: u["artifact"].__setitem__("slug", "Bad Slug!"), "unfragile.artifact.slug", "'Bad Slug!' does not match '^[a-z0-9][a-z0-9._-]*$'"),
-        (lambda u: u["capabilities"][2].__setitem__("id", u["capabilities"][0]["id"]), "unfragile.capabilities[2].id", "capability id 'openrouter-meta-llama-llama-4-scout__cap_0' appears twice"),
+        (
+            lambda u: u["artifact"].pop("slug"),
+            "unfragile.artifact.slug",
+            "'slug' is a required property",
+        ),
+        (
+            lambda u: u["capabilities"][1].__setitem__("confidence", "high"),
+            "unfragile.capabilities[1].confidence",
+            "'high' is not of type 'number'",
+        ),
+        (
+            lambda u: u["capabilities"][0].__setitem__("confidence", 1.5),
+            "unfragile.capabilities[0].confidence",
+            "1.5 is greater than the maximum of 1",
+        ),
+        (
+            lambda u: u["trust"].__setitem__("score", 101),
+            "unfragile.trust.score",
+            "101 is greater than the maximum of 100",
+        ),
+        (
+            lambda u: u["artifact"].__setitem__("tags", "text"),
+            "unfragile.artifact.tags",
+            "'text' is not of type 'array'",
+        ),
+        (
+            lambda u: u["artifact"].__setitem__("slug", "Bad Slug!"),
+            "unfragile.artifact.slug",
+            "'Bad Slug!' does not match '^[a-z0-9][a-z0-9._-]*$'",
+        ),
+        (
+            lambda u: u["capabilities"][2].__setitem__("id", u["capabilities"][0]["id"]),
+            "unfragile.capabilities[2].id",
+            "capability id 'openrouter-meta-llama-llama-4-scout__cap_0' appears twice",
+        ),
     ],
 )
 @pytest.mark.django_db
-def test_invalid_documents_are_refused_whole(seed_documents: dict[str, Any], mutate: Any, field: str, message: str) -> None:
+def test_invalid_documents_are_refused_whole(
+    seed_documents: dict[str, Any], mutate: Any, field: str, message: str
+) -> None:
     doc = copy.deepcopy(seed_documents["meta-llama-llama-4-scout"])
     mutate(doc["passport"]["unfragile"])
     with pytest.raises(DocumentRejected) as caught:
@@ -101,7 +144,9 @@ def test_invalid_documents_are_refused_whole(seed_documents: dict[str, Any], mut
 
 
 @pytest.mark.django_db
-def test_database_conflict_rolls_back_the_whole_document(seeds: list[str], seed_documents: dict[str, Any]) -> None:
+def test_database_conflict_rolls_back_the_whole_document(
+    seeds: list[str], seed_documents: dict[str, Any]
+) -> None:
     doc = copy.deepcopy(seed_documents["meta-llama-llama-4-scout"])
     unfragile = doc["passport"]["unfragile"]
     unfragile["artifact"]["slug"] = "scout-copy"
@@ -113,13 +158,18 @@ def test_database_conflict_rolls_back_the_whole_document(seeds: list[str], seed_
     with pytest.raises(DocumentRejected) as caught:
         passport_import(document=doc)
     assert caught.value.status == 409
-    assert caught.value.message == "capability id 'openrouter-meta-llama-llama-4-scout__cap_6' belongs to another artifact"
+    assert (
+        caught.value.message
+        == "capability id 'openrouter-meta-llama-llama-4-scout__cap_6' belongs to another artifact"
+    )
     assert not Artifact.objects.filter(slug="scout-copy").exists()
     assert Capability.objects.count() == 6 + 7 + 9
 
 
 @pytest.mark.django_db
-def test_stated_values_that_disagree_are_kept_with_a_warning(api: Any, seed_documents: dict[str, Any]) -> None:
+def test_stated_values_that_disagree_are_kept_with_a_warning(
+    api: Any, seed_documents: dict[str, Any]
+) -> None:
     doc = copy.deepcopy(seed_documents["liquid-lfm-2-24b-a2b"])
     doc["passport"]["unfragile"]["trust"]["score"] = 77
     doc["passport"]["unfragile"]["trust"]["permissions"] = ["root access"]
@@ -140,18 +190,33 @@ def test_stated_values_that_disagree_are_kept_with_a_warning(api: Any, seed_docu
 
 @pytest.mark.django_db
 def test_document_without_trust_gets_derived_trust(api: Any) -> None:
-    doc = {"artifact": {"slug": "tiny-model", "name": "Tiny"}, "capabilities": [
-        {"name": "chat", "limitations": ["short context"], "requires": ["an API key"]}
-    ]}
+    doc = {
+        "artifact": {"slug": "tiny-model", "name": "Tiny"},
+        "capabilities": [
+            {"name": "chat", "limitations": ["short context"], "requires": ["an API key"]}
+        ],
+    }
     assert passport_import(document=doc).status == "created"
     unfragile = served(api, "tiny-model")["passport"]["unfragile"]
     assert unfragile["capabilities"][0]["id"] == "tiny-model__cap_0"
     trust = unfragile["trust"]
     assert trust["permissions"] == ["an API key"]
-    assert trust["failure_modes"] == ["short context", "builder identity is not verified yet", "no observed match outcomes yet"]
+    assert trust["failure_modes"] == [
+        "short context",
+        "builder identity is not verified yet",
+        "no observed match outcomes yet",
+    ]
     weights = trust["rank_breakdown"]["weights"]
-    assert weights == {"adoption": 0.35, "quality": 0.2, "ecosystem": 0.1, "match_graph": 0.3, "freshness": 0.05}
-    assert trust["score"] == round(100 * sum(weights[k] * trust["rank_breakdown"][k] for k in weights))
+    assert weights == {
+        "adoption": 0.35,
+        "quality": 0.2,
+        "ecosystem": 0.1,
+        "match_graph": 0.3,
+        "freshness": 0.05,
+    }
+    assert trust["score"] == round(
+        100 * sum(weights[k] * trust["rank_breakdown"][k] for k in weights)
+    )
     assert passport_import(document=doc).status == "unchanged"
 
 
@@ -161,13 +226,22 @@ def test_batch_goes_on_after_bad_files(tmp_path: Path) -> None:
     (tmp_path / "b-deep.json").write_text('{"a":' * 1000 + "1" + "}" * 1000)
     (tmp_path / "c-dupes.json").write_text('{"passport": {"unfragile": {}, "unfragile": {}}}')
     (tmp_path / "d-huge.json").write_bytes(b'{"x": "' + b"y" * (10 * 1024 * 1024) + b'"}')
-    (tmp_path / "e-list.json").write_text(json.dumps([{"artifact": {"slug": "ok-one", "name": "One"}}, {"artifact": {"name": "no slug"}}, 5]))
+    (tmp_path / "e-list.json").write_text(
+        json.dumps(
+            [{"artifact": {"slug": "ok-one", "name": "One"}}, {"artifact": {"name": "no slug"}}, 5]
+        )
+    )
     for path in SEED_FILES:
         (tmp_path / path.name).write_bytes(path.read_bytes())
     summary = passports_import_paths(paths=[str(tmp_path)])
     assert dict(summary.counts) == {"created": 4, "rejected": 6}
-    assert [(r["where"].replace(str(tmp_path) + "/", ""), r["reason"]) for r in summary.rejected] == [
-        ("a-not-json.json", "not JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
+    assert [
+        (r["where"].replace(str(tmp_path) + "/", ""), r["reason"]) for r in summary.rejected
+    ] == [
+        (
+            "a-not-json.json",
+            "not JSON: Expecting property name enclosed in double quotes at line 1 column 2",
+        ),
         ("b-deep.json", "nesting depth 1000 exceeds the limit of 64"),
         ("c-dupes.json", "duplicate key 'unfragile'"),
         ("d-huge.json", "body is 1048577 bytes; the limit is 1048576 bytes"),
@@ -175,7 +249,10 @@ def test_batch_goes_on_after_bad_files(tmp_path: Path) -> None:
         ("e-list.json[2]", "a passport document must be a JSON object, not int"),
     ]
     assert sorted(Artifact.objects.values_list("slug", flat=True)) == [
-        "liquid-lfm-2-24b-a2b", "meta-llama-llama-4-maverick", "meta-llama-llama-4-scout", "ok-one",
+        "liquid-lfm-2-24b-a2b",
+        "meta-llama-llama-4-maverick",
+        "meta-llama-llama-4-scout",
+        "ok-one",
     ]
 
 

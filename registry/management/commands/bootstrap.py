@@ -15,12 +15,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from passports.canonical import DocumentError, parse_json
 from registry.importers.litellm import litellm_import
 from registry.importers.openrouter import models_of, openrouter_import, snapshot_time
 from registry.importers.passports import passports_import_paths
 from registry.importers.summary import ImportSummary
 from registry.models import CatalogSnapshot, Source
-from passports.canonical import DocumentError, parse_json
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 
@@ -85,7 +85,9 @@ class Command(BaseCommand):
     def import_once(self, source: str, label: str, data: bytes) -> None:
         digest = hashlib.sha256(data).hexdigest()
         if CatalogSnapshot.objects.filter(source=source, sha256=digest).exists():
-            self.stdout.write(f"{source} {label}: already imported (sha256 {digest[:12]}), unchanged")
+            self.stdout.write(
+                f"{source} {label}: already imported (sha256 {digest[:12]}), unchanged"
+            )
             return
         if source == Source.OPENROUTER:
             summary = openrouter_import(data=data, label=label)
@@ -95,7 +97,9 @@ class Command(BaseCommand):
         as_of = None
         if source == Source.OPENROUTER:
             try:
-                as_of = snapshot_time(models_of(parse_json(data, max_bytes=settings.CATALOG_MAX_BYTES)))
+                as_of = snapshot_time(
+                    models_of(parse_json(data, max_bytes=settings.CATALOG_MAX_BYTES))
+                )
             except (DocumentError, ValueError):
                 as_of = None
         CatalogSnapshot.objects.create(

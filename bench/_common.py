@@ -1,0 +1,81 @@
+"""Helpers for benchmarks: a scratch registry, a loopback gunicorn, timing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def scratch_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a registry in its own var/ (SQLite unless DATABASE_URL is given)."""
+    (var_dir / "staticfiles").mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env.update(
+        VAR_DIR=str(var_dir),
+        DEBUG="0",
+        SECRET_KEY="bench-only-secret",  # noqa: S106
+        OPENROUTER_MODELS_URL="",
+        LOG_LEVEL="WARNING",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not start within 30 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
