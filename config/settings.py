@@ -64,6 +64,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 # (page_url, claim_url, _links). Seeds keep the URLs they were published with.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 PASSPORT_SIGNER = env_str("PASSPORT_SIGNER", "registry.local")
+# The Ed25519 private key (a private JWK, mode 0600). Never in the database.
+PASSPORT_SIGNING_KEY_FILE = Path(
+    env_str("PASSPORT_SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "passport-signing.jwk"))
+)
+# Create the key on first use when none exists (development); production runs
+# `manage.py passport_keys generate` once and keeps the file safe.
+PASSPORT_AUTO_KEY = env_bool("PASSPORT_AUTO_KEY", DEBUG)
 
 # Catalog files for `make run` when OpenRouter's live API does not answer.
 _default_catalog_dir = BASE_DIR.parent / "shared" / "data"

@@ -2,16 +2,26 @@ from django.contrib import admin
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from registry.api.views import PassportDetailApi, PassportListApi, ValidateApi
+from passports.apis import PublicKeyApi, VerifyApi, jwks, schema_json
+from registry.api.views import PassportDetailApi, PassportListApi, PassportVersionsApi, ValidateApi
 
 api_v1 = [
     path("api/v1/passport", PassportListApi.as_view(), name="passport-list"),
     path("api/v1/passport/<str:slug>", PassportDetailApi.as_view(), name="passport-detail"),
+    path(
+        "api/v1/passport/<str:slug>/versions",
+        PassportVersionsApi.as_view(),
+        name="passport-versions",
+    ),
     path("api/v1/validate", ValidateApi.as_view(), name="validate"),
+    path("api/v1/verify", VerifyApi.as_view(), name="verify"),
+    path("api/v1/trust-passport-public-key", PublicKeyApi.as_view(), name="public-key"),
 ]
 
 urlpatterns = [
     *api_v1,
+    path(".well-known/jwks.json", jwks, name="jwks"),
+    path("schema.json", schema_json, name="schema"),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

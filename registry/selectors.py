@@ -7,9 +7,8 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from .documents import links, passport_content
 from .errors import ApplicationError, NotFound
-from .models import Artifact, ArtifactFacet, Capability, ImportWarning
+from .models import Artifact, ArtifactFacet, Capability
 
 ORDERINGS: dict[str, list[Any]] = {
     "score": [F("trust__score").asc(nulls_last=True)],
@@ -87,38 +86,7 @@ def passport_list(*, params: Mapping[str, Any]) -> QuerySet[Artifact]:
 
 
 def artifact_get(*, slug: str) -> Artifact:
-    artifact = (
-        Artifact.objects.filter(slug=slug)
-        .select_related("trust")
-        .prefetch_related("capabilities", "endpoints", "warnings")
-        .first()
-    )
+    artifact = Artifact.objects.filter(slug=slug).select_related("trust").first()
     if artifact is None:
         raise NotFound(f"no passport with slug {slug!r}", code="not_found", field="slug")
     return artifact
-
-
-def passport_document(*, artifact: Artifact, base_url: str | None = None) -> dict[str, Any]:
-    """The served document: {"passport": {...}, "_links": ..., "warnings": [...]}.
-
-    Signing lands with the signed-versions work; until then the envelope
-    fields are present and null.
-    """
-    content = passport_content(artifact)
-    from django.conf import settings
-
-    passport = {
-        "unfragile": content["unfragile"],
-        "registry": content["registry"],
-        "signature": None,
-        "signedAt": None,
-        "signedBy": settings.PASSPORT_SIGNER,
-        "version": None,
-        "keyId": None,
-    }
-    warnings = [warning.as_dict() for warning in artifact.warnings.all()]
-    return {"passport": passport, "_links": links(artifact.slug, base_url), "warnings": warnings}
-
-
-def warnings_for(*, artifact: Artifact) -> list[ImportWarning]:
-    return list(artifact.warnings.all())

@@ -424,17 +424,21 @@ def passport_import(
 
 
 def content_refresh(*, artifact: Artifact) -> bool:
-    """Recompute the content digest; True when the published content changed.
+    """Recompute the published content; sign version N+1 when it changed.
 
-    Caller holds the artifact's transaction.
+    True when the content changed. Caller holds the artifact's transaction.
     """
+    from passports.services import passport_publish
+
     fresh = (
         Artifact.objects.filter(pk=artifact.pk)
         .select_related("trust")
         .prefetch_related("capabilities", "endpoints")
         .get()
     )
-    digest = content_digest(passport_content(fresh))
+    content = passport_content(fresh)
+    digest = content_digest(content)
+    passport_publish(artifact=fresh, content=content, content_digest=digest)
     if digest == artifact.content_digest:
         return False
     artifact.content_digest = digest

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +24,16 @@ def pytest_configure() -> None:
 
     # whitenoise warns about a static root that collectstatic has not made yet.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One key file for the session; each test's database adopts it on first signing."""
+    from django.test import override_settings
+
+    path = tmp_path_factory.mktemp("keys") / "passport-signing.jwk"
+    with override_settings(PASSPORT_SIGNING_KEY_FILE=path, PASSPORT_AUTO_KEY=True):
+        yield path
 
 
 @pytest.fixture(autouse=True)

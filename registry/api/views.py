@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact
-from registry.selectors import artifact_get, passport_document, passport_list
+from passports.selectors import served_document, version_get, version_list
+from registry.selectors import artifact_get, passport_list
 from registry.services import passport_import, passport_validate
 
 
@@ -128,14 +129,31 @@ def _float(value: Any) -> float | None:
 
 
 class PassportDetailApi(APIView):
-    @extend_schema(summary="A passport document", responses=dict)
+    @extend_schema(
+        summary="A signed passport document",
+        parameters=[OpenApiParameter("version", int, description="an older version")],
+        responses=dict,
+    )
     def get(self, request: Request, slug: str) -> Response:
         artifact = artifact_get(slug=slug)
-        document = passport_document(artifact=artifact, base_url=_base_url(request))
-        response = Response(document)
-        if artifact.content_digest:
-            response["ETag"] = f'"{artifact.content_digest}"'
-        return response
+        version = version_get(artifact=artifact, number=request.query_params.get("version"))
+        etag = f'"{version.digest}"'
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            return Response(status=304, headers={"ETag": etag})
+        document = served_document(
+            version=version,
+            slug=artifact.slug,
+            base_url=_base_url(request),
+            warnings=[warning.as_dict() for warning in artifact.warnings.all()],
+        )
+        return Response(document, headers={"ETag": etag})
+
+
+class PassportVersionsApi(APIView):
+    @extend_schema(summary="Version history of a passport", responses=dict)
+    def get(self, request: Request, slug: str) -> Response:
+        artifact = artifact_get(slug=slug)
+        return Response({"slug": artifact.slug, "versions": version_list(artifact=artifact)})
 
 
 class ValidateApi(APIView):

@@ -1,0 +1,82 @@
+"""Signing keys (public halves only) and immutable signed passport versions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+
+class SigningKey(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        RETIRED = "retired"
+        REVOKED = "revoked"
+
+    key_id = models.CharField(max_length=64, unique=True)  # RFC 7638 thumbprint
+    public_key = models.CharField(max_length=44)  # standard base64 of 32 bytes
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # At most one key signs at a time.
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="active"), name="one_active_signing_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.status})"
+
+
+class ImmutableVersion(Exception):
+    pass
+
+
+class PassportVersion(models.Model):
+    """One signed version of a passport. Never updated: a change is version N+1."""
+
+    artifact = models.ForeignKey(
+        "registry.Artifact", on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    # The signed passport object without `signature`, in published key order.
+    passport_json = models.TextField()
+    # The RFC 8785 bytes the signature covers (UTF-8 text).
+    canonical = models.TextField()
+    signature = models.CharField(max_length=88)
+    key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="versions")
+    signed_at = models.CharField(max_length=32)
+    content_digest = models.CharField(max_length=64)  # sha256 of unfragile + registry
+    digest = models.CharField(max_length=64)  # sha256 of the canonical bytes
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["artifact_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["artifact", "number"], name="version_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="version_number_positive"),
+        ]
+        indexes = [models.Index(fields=["artifact", "-number"], name="version_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.artifact_id} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableVersion("signed passport versions are never changed")
+        super().save(*args, **kwargs)
+
+    def passport(self) -> dict[str, Any]:
+        """The served passport object: content, then the signature, then the envelope."""
+        stored: dict[str, Any] = json.loads(self.passport_json)
+        result = {"unfragile": stored.pop("unfragile"), "registry": stored.pop("registry")}
+        result["signature"] = self.signature
+        result.update(stored)
+        return result

@@ -1,0 +1,66 @@
+"""Reads of signed versions and keys."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from registry.documents import links
+from registry.errors import ApplicationError, NotFound
+
+from .models import PassportVersion, SigningKey
+from .signing import public_jwk
+
+
+def version_get(*, artifact: Any, number: str | int | None = None) -> PassportVersion:
+    """The latest signed version of an artifact, or version `number`."""
+    versions = PassportVersion.objects.filter(artifact=artifact).select_related("key")
+    if number is None or number == "":
+        version = versions.order_by("-number").first()
+        if version is None:
+            raise NotFound(f"{artifact.slug} has no signed version yet", field="slug")
+        return version
+    if not str(number).isdigit() or int(number) < 1:
+        raise ApplicationError("version must be a positive integer", field="version")
+    version = versions.filter(number=int(number)).first()
+    if version is None:
+        raise NotFound(f"{artifact.slug} has no version {number}", field="version")
+    return version
+
+
+def served_document(
+    *, version: PassportVersion, slug: str, base_url: str, warnings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {"passport": version.passport(), "_links": links(slug, base_url), "warnings": warnings}
+
+
+def version_list(*, artifact: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": version.number,
+            "signedAt": version.signed_at,
+            "keyId": version.key.key_id,
+            "keyStatus": version.key.status,
+            "digest": f"sha256:{version.digest}",
+        }
+        for version in PassportVersion.objects.filter(artifact=artifact)
+        .select_related("key")
+        .order_by("-number")
+    ]
+
+
+def jwk_of(key: SigningKey) -> dict[str, Any]:
+    return {
+        **public_jwk(base64.b64decode(key.public_key)),
+        "kid": key.key_id,
+        "use": "sig",
+        "alg": "Ed25519",
+        "status": key.status,
+        "created": key.created_at.isoformat().replace("+00:00", "Z"),
+        "retired": key.retired_at.isoformat().replace("+00:00", "Z") if key.retired_at else None,
+        "revoked": key.revoked_at.isoformat().replace("+00:00", "Z") if key.revoked_at else None,
+    }
+
+
+def key_list() -> list[SigningKey]:
+    return list(SigningKey.objects.all())

@@ -1,0 +1,185 @@
+"""Key lifecycle, signing new passport versions, and verification against our keys."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from registry.errors import ApplicationError, NotFound
+
+from .canonical import canonical_bytes, signed_bytes
+from .keys import read_key_file, write_key_file
+from .models import PassportVersion, SigningKey
+from .signing import KeyPair, PublishedKey, Verdict, verify_document
+
+logger = logging.getLogger(__name__)
+
+
+class SigningUnavailable(ApplicationError):
+    status = 503
+
+
+def _now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """RFC 3339 UTC with milliseconds, as the published passports write signedAt."""
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def _register(pair: KeyPair) -> SigningKey:
+    return SigningKey.objects.create(
+        key_id=pair.key_id,
+        public_key=base64.b64encode(pair.public).decode("ascii"),
+        status=SigningKey.Status.ACTIVE,
+    )
+
+
+@transaction.atomic
+def key_generate() -> tuple[SigningKey, bool]:
+    """Make sure a usable active key exists; (key, created).
+
+    Adopts a key file provisioned outside the registry; creates a new file
+    when there is none or the file's key was revoked or retired.
+    """
+    active = SigningKey.objects.select_for_update().filter(status=SigningKey.Status.ACTIVE).first()
+    pair = read_key_file()
+    if active is not None:
+        if pair is None or pair.key_id != active.key_id:
+            raise SigningUnavailable(
+                f"key {active.key_id} is active but its private key is not in "
+                f"{settings.PASSPORT_SIGNING_KEY_FILE}; restore the file or run `passport_keys rotate`",
+                code="signing_key_missing",
+            )
+        return active, False
+    known = SigningKey.objects.filter(key_id=pair.key_id).first() if pair else None
+    if pair is None or known is not None:
+        pair = KeyPair.generate()
+        write_key_file(pair)
+    key = _register(pair)
+    logger.info("signing key %s generated and active", key.key_id)
+    return key, True
+
+
+@transaction.atomic
+def key_rotate() -> tuple[SigningKey, SigningKey | None]:
+    """A new active key; the old one retires (its versions still verify). (new, old)."""
+    old = SigningKey.objects.select_for_update().filter(status=SigningKey.Status.ACTIVE).first()
+    if old is not None:
+        old.status = SigningKey.Status.RETIRED
+        old.retired_at = _now()
+        old.save(update_fields=["status", "retired_at"])
+    pair = KeyPair.generate()
+    new = _register(pair)
+    # Written inside the transaction: if the commit then failed, the file would
+    # hold a key the database does not know, and signing refuses rather than
+    # signing with an unpublished key.
+    write_key_file(pair)
+    logger.info(
+        "signing key rotated: %s active, %s retired", new.key_id, old.key_id if old else None
+    )
+    return new, old
+
+
+@transaction.atomic
+def key_revoke(*, key_id: str) -> SigningKey:
+    key = SigningKey.objects.select_for_update().filter(key_id=key_id).first()
+    if key is None:
+        raise NotFound(f"no signing key {key_id!r}", field="key_id")
+    key.status = SigningKey.Status.REVOKED
+    key.revoked_at = _now()
+    key.save(update_fields=["status", "revoked_at"])
+    logger.warning("signing key %s revoked", key.key_id)
+    return key
+
+
+def _active_pair() -> tuple[SigningKey, KeyPair]:
+    active = SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).first()
+    if active is None:
+        if not settings.PASSPORT_AUTO_KEY:
+            raise SigningUnavailable(
+                "no active signing key: run `python manage.py passport_keys generate`",
+                code="no_signing_key",
+            )
+        active, _ = key_generate()
+    pair = read_key_file()
+    if pair is None or pair.key_id != active.key_id:
+        raise SigningUnavailable(
+            f"the private key for active key {active.key_id} is not in the key file",
+            code="signing_key_missing",
+        )
+    return active, pair
+
+
+@dataclass(frozen=True)
+class Published:
+    version: PassportVersion
+    created: bool
+
+
+def passport_publish(*, artifact: Any, content: dict[str, Any], content_digest: str) -> Published:
+    """Sign `content` as version N+1 unless the latest version already carries it.
+
+    Caller holds the artifact's transaction (and row lock).
+    """
+    latest = artifact.versions.order_by("-number").first()
+    if latest is not None and latest.content_digest == content_digest:
+        return Published(version=latest, created=False)
+    key, pair = _active_pair()
+    passport = {
+        **content,
+        "signedAt": timestamp(_now()),
+        "signedBy": settings.PASSPORT_SIGNER,
+        "version": (latest.number if latest else 0) + 1,
+        "keyId": key.key_id,
+    }
+    message = signed_bytes(passport)
+    version = PassportVersion.objects.create(
+        artifact=artifact,
+        number=passport["version"],
+        passport_json=json.dumps(passport, ensure_ascii=False, separators=(",", ":")),
+        canonical=message.decode("utf-8"),
+        signature=base64.b64encode(pair.sign(message)).decode("ascii"),
+        key=key,
+        signed_at=passport["signedAt"],
+        content_digest=content_digest,
+        digest=hashlib.sha256(message).hexdigest(),
+    )
+    return Published(version=version, created=True)
+
+
+def published_keys() -> dict[str, PublishedKey]:
+    return {
+        key.key_id: PublishedKey(public=base64.b64decode(key.public_key), status=key.status)
+        for key in SigningKey.objects.all()
+    }
+
+
+def version_verify(*, version: PassportVersion) -> Verdict:
+    """Re-verify a stored version: its stored text must still give the bytes that were signed."""
+    passport = version.passport()
+    verdict = verify_document({"passport": passport}, published_keys())
+    if verdict.valid and canonical_bytes(
+        {k: v for k, v in passport.items() if k != "signature"}
+    ) != version.canonical.encode("utf-8"):
+        return Verdict(
+            valid=False,
+            reason="stored document differs from the bytes that were signed",
+            slug=verdict.slug,
+            version=verdict.version,
+            key_id=verdict.key_id,
+            signed_by=verdict.signed_by,
+            signed_at=verdict.signed_at,
+        )
+    return verdict
