@@ -9,10 +9,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_catalogs  # noqa: E402
 import passport_requests  # noqa: E402
+import verify  # noqa: E402
 
 if __name__ == "__main__":
     var_dir = import_catalogs.main()
     try:
         passport_requests.main(var_dir)
+        verify.main(var_dir)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)

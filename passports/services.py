@@ -59,7 +59,8 @@ def key_generate() -> tuple[SigningKey, bool]:
         if pair is None or pair.key_id != active.key_id:
             raise SigningUnavailable(
                 f"key {active.key_id} is active but its private key is not in "
-                f"{settings.PASSPORT_SIGNING_KEY_FILE}; restore the file or run `passport_keys rotate`",
+                f"{settings.PASSPORT_SIGNING_KEY_FILE}; restore the file or run "
+                "`passport_keys rotate`",
                 code="signing_key_missing",
             )
         return active, False

@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from passports.selectors import served_document, version_get, version_list
 from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact
-from passports.selectors import served_document, version_get, version_list
 from registry.selectors import artifact_get, passport_list
 from registry.services import passport_import, passport_validate
 

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
+from passports.models import PassportVersion
 from registry.importers.openrouter import openrouter_import
 from registry.models import Artifact
 from tests.registry.test_import_catalogs import IMAGE_MODEL, MAVERICK, catalog
@@ -215,7 +216,7 @@ def test_unknown_slug_and_path_are_json_404s(api: Any) -> None:
 @pytest.mark.django_db
 def test_detail_has_an_etag_and_links_on_our_host(seeds: list[str], api: Any) -> None:
     response = api.get("/api/v1/passport/meta-llama-llama-4-scout")
-    version = Artifact.objects.get(slug="meta-llama-llama-4-scout").versions.get()
+    version = PassportVersion.objects.get(artifact__slug="meta-llama-llama-4-scout")
     assert response["ETag"] == f'"{version.digest}"'
     links = response.json()["_links"]
     assert links["self"] == "http://testserver/api/v1/passport/meta-llama-llama-4-scout"

@@ -12,6 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
+from passports.schema import validate
+from passports.services import published_keys
+from passports.signing import verify_document
 from registry.models import Artifact, ArtifactFacet, CatalogSnapshot, ProviderEndpoint
 from tests.conftest import SEED_FILES, SHARED_DATA, load_seed
 
@@ -129,11 +132,18 @@ def test_filters_and_ordering_over_all_catalogs(full_registry: list[str], api: A
     assert scores == sorted(scores, reverse=True)
 
 
-def test_every_detail_answers(full_registry: list[str], api: Any) -> None:
-    statuses = {}
+def test_every_detail_answers_validates_and_verifies(full_registry: list[str], api: Any) -> None:
+    keys = published_keys()
+    outcomes = set()
     for slug in Artifact.objects.values_list("slug", flat=True):
-        statuses[slug] = api.get(f"/api/v1/passport/{slug}").status_code
-    assert set(statuses.values()) == {200}
+        response = api.get(f"/api/v1/passport/{slug}")
+        document = response.json()
+        problems = validate(document)
+        verdict = verify_document(document, keys)
+        outcomes.add(
+            (response.status_code, len(problems), verdict.valid, document["passport"]["version"])
+        )
+    assert outcomes == {(200, 0, True, 1)}
 
 
 def test_second_bootstrap_changes_nothing(full_registry: list[str]) -> None:
