@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Max
 from django.test import override_settings
 
 from passports.schema import validate
