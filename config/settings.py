@@ -187,6 +187,30 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Matching: the saved index lives here; callback tokens expire after a week.
+MATCH_INDEX_DIR = Path(env_str("MATCH_INDEX_DIR", str(VAR_DIR / "index")))
+MATCH_FEEDBACK_TTL = env_int("MATCH_FEEDBACK_TTL", 7 * 24 * 3600)
+
+# Celery: Redis when CELERY_BROKER_URL is set; otherwise kombu's filesystem
+# transport under var/ (no services needed).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+_BROKER_DIR = VAR_DIR / "broker"
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from matching.apis import FeedbackApi, ResolveApi
 from passports.apis import PublicKeyApi, VerifyApi, jwks, schema_json
 from registry.api.views import PassportDetailApi, PassportListApi, PassportVersionsApi, ValidateApi
 
@@ -16,6 +17,8 @@ api_v1 = [
     path("api/v1/validate", ValidateApi.as_view(), name="validate"),
     path("api/v1/verify", VerifyApi.as_view(), name="verify"),
     path("api/v1/trust-passport-public-key", PublicKeyApi.as_view(), name="public-key"),
+    path("api/v1/resolve", ResolveApi.as_view(), name="resolve"),
+    path("api/v1/feedback", FeedbackApi.as_view(), name="feedback"),
 ]
 
 urlpatterns = [

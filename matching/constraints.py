@@ -145,7 +145,13 @@ def read_constraints(intent: str) -> Required:
     required.input_modalities = [m for m in INPUT_MODALITIES if m in required.input_modalities]
     required.output_modalities = [m for m in OUTPUT_MODALITIES if m in required.output_modalities]
 
-    contexts = [(_amount(m.group(1), m.group(2)), m.group(0)) for m in _CONTEXT_TOKENS.finditer(intent)]
+    price = _PRICE.search(intent)
+    # "$0.50 per 1M tokens" is a price, not a context size.
+    contexts = [
+        (_amount(m.group(1), m.group(2)), m.group(0))
+        for m in _CONTEXT_TOKENS.finditer(intent)
+        if not (price and price.start() <= m.start() <= price.end())
+    ]
     contexts += [(_amount(m.group(1), None) * TOKENS_PER_PAGE, m.group(0)) for m in _PAGES.finditer(intent)]
     if contexts:
         tokens, words = max(contexts)
@@ -153,7 +159,7 @@ def read_constraints(intent: str) -> Required:
             required.min_context = tokens
             required.understood.append(f"context of at least {tokens:,} tokens (from '{words.strip()}')")
 
-    if price := _PRICE.search(intent):
+    if price:
         required.max_prompt_price = Decimal(price.group(1))
         required.understood.append(f"prompt price at most ${price.group(1)} per 1M tokens (from '{price.group(0).strip()}')")
     elif free := _FREE.search(intent):

@@ -41,12 +41,14 @@ class CapabilityIndex:
         capabilities: np.ndarray,
         kinds: np.ndarray,
         text_indexes: np.ndarray,
+        hashes: np.ndarray,
         state: str,
         model: str,
     ) -> None:
         self.capabilities = np.ascontiguousarray(capabilities, dtype=np.int64)
         self.kinds = np.ascontiguousarray(kinds, dtype=np.int8)
         self.text_indexes = np.ascontiguousarray(text_indexes, dtype=np.int32)
+        self.hashes = np.asarray(hashes, dtype="S32")  # sha256 of each row's text
         self.state = state
         self.model = model
         dimensions = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 384
@@ -57,6 +59,13 @@ class CapabilityIndex:
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
+
+    def vectors_by_hash(self) -> dict[bytes, np.ndarray]:
+        """Every row's vector by its text hash, for an incremental rebuild."""
+        if len(self) == 0:
+            return {}
+        matrix = self._index.reconstruct_n(0, len(self))
+        return {bytes(h): matrix[i] for i, h in enumerate(self.hashes)}
 
     @property
     def capability_count(self) -> int:
@@ -113,6 +122,7 @@ class CapabilityIndex:
             np.save(scratch / "capabilities.npy", self.capabilities)
             np.save(scratch / "kinds.npy", self.kinds)
             np.save(scratch / "text_indexes.npy", self.text_indexes)
+            np.save(scratch / "hashes.npy", self.hashes)
             (scratch / "meta.json").write_text(
                 json.dumps({"state": self.state, "model": self.model, "rows": len(self)})
             )
@@ -130,6 +140,7 @@ class CapabilityIndex:
         index.capabilities = np.load(path / "capabilities.npy")
         index.kinds = np.load(path / "kinds.npy")
         index.text_indexes = np.load(path / "text_indexes.npy")
+        index.hashes = np.load(path / "hashes.npy")
         index.state = meta["state"]
         index.model = meta["model"]
         index._rows_by_capability = None

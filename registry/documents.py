@@ -329,9 +329,24 @@ def passport_content(artifact: Artifact) -> dict[str, Any]:
     Caller has prefetched capabilities, trust and endpoints.
     """
     unfragile = unfragile_from_rows(artifact, list(artifact.capabilities.all()), artifact.trust)
+    capabilities = list(artifact.capabilities.all())
     registry = {
         "facts": facts_document(artifact),
         "endpoints": [endpoint_document(endpoint) for endpoint in artifact.endpoints.all()],
+        # Outcomes the registry measured per capability (matches and success_rate
+        # also update the capability objects above).
+        "outcomes": {
+            cap.capability_id: {
+                "matches": cap.matches,
+                "avg_confidence": cap.avg_confidence,
+                "top_intents": cap.top_intents,
+                "last_matched_at": cap.last_matched_at or None,
+                "feedback": cap.feedback_count,
+                "successes": cap.successes,
+            }
+            for cap in capabilities
+            if cap.last_matched_at or cap.feedback_count
+        },
     }
     return {"unfragile": unfragile, "registry": normalise_numbers(registry)}
 

@@ -144,6 +144,12 @@ class Capability(models.Model):
     matches = models.PositiveIntegerField(default=0)
     success_rate = models.FloatField(default=0)
     extra = models.JSONField(default=dict, blank=True)
+    # Observed outcomes the registry measures (served in passport.registry.outcomes).
+    avg_confidence = models.FloatField(default=0)
+    top_intents = models.JSONField(default=list, blank=True)
+    last_matched_at = models.CharField(max_length=32, blank=True, default="")
+    feedback_count = models.PositiveIntegerField(default=0)
+    successes = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["artifact_id", "position"]

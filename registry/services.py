@@ -214,6 +214,12 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
         observed_matches=trust.matches,
     )
     stated = set(trust.stated_fields or [])
+    if "failure_modes" in stated:
+        # Status lines are the registry's to keep current, even in a stated list:
+        # "no observed match outcomes yet" goes once outcomes are observed.
+        status_lines = (trust_rules.UNVERIFIED_BUILDER, trust_rules.NO_OUTCOMES)
+        current = [line for line in derived.failure_modes if line in status_lines]
+        trust.failure_modes = [m for m in trust.failure_modes if m not in status_lines] + current
     warnings: list[dict[str, Any]] = []
     for name in ("score", "permissions", "failure_modes"):
         value = getattr(derived, name)
@@ -325,6 +331,26 @@ def _trust_values(rows: PassportRows, artifact_type: str, verified: bool) -> dic
     return values
 
 
+def _keep_measured(
+    artifact: Artifact, capabilities: list[dict[str, Any]], trust_values: dict[str, Any]
+) -> None:
+    """Outcomes the registry measured stand over what a re-imported document states."""
+    measured = {
+        cap_id: (matches, success_rate)
+        for cap_id, matches, success_rate, feedback, last in Capability.objects.filter(
+            artifact=artifact
+        ).values_list("capability_id", "matches", "success_rate", "feedback_count", "last_matched_at")
+        if feedback or last
+    }
+    for cap in capabilities:
+        if cap["capability_id"] in measured:
+            cap["matches"], cap["success_rate"] = measured[cap["capability_id"]]
+    if measured:
+        trust = artifact.trust
+        for key in ("matches", "success_rate", "avg_confidence", "top_intents", "last_matched_at"):
+            trust_values[key] = getattr(trust, key)
+
+
 def _trust_unchanged(trust: Trust, values: Mapping[str, Any]) -> bool:
     # Values the registry derives are compared only when the document stated them.
     for key in _TRUST_COLUMNS:
@@ -379,6 +405,7 @@ def passport_import(
         trust_values = _trust_values(rows, art_values["type"], art_values["verified"])
 
         if artifact is not None:
+            _keep_measured(artifact, rows.capabilities, trust_values)
             current_artifact, current_caps = _current_rows(artifact)
             if (
                 current_artifact == art_values

@@ -1,0 +1,547 @@
+"""Index building, resolving a need, recording outcomes and feedback."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from passports.models import PassportVersion
+from passports.services import timestamp
+from registry.errors import ApplicationError, NotFound
+from registry.models import Artifact, ArtifactFacet, Capability
+from registry.services import content_refresh, trust_refresh
+
+from . import ranking
+from .constraints import FilterError, Required, apply_filters, read_constraints
+from .embeddings import Embedder, get_embedder
+from .index import CapabilityIndex, prune
+from .models import Feedback, ResolveLog, TextEmbedding
+
+logger = logging.getLogger(__name__)
+
+RESOLVER_VERSION = "registry-resolver/1 (all-MiniLM-L6-v2 embeddings, FAISS inner product)"
+MAX_INTENT_CHARS = 2000
+MAX_LIMIT = 50
+SEARCH_DEPTH = 400  # text rows fetched per resolve before grouping by capability
+TOP_INTENTS = 5
+
+
+# ---------------------------------------------------------------- the index
+
+
+def registry_state() -> str:
+    """What the index must reflect: every content change signs a version, so the newest one."""
+    latest = PassportVersion.objects.aggregate(latest=Max("id"))["latest"] or 0
+    return f"v{latest}"
+
+
+def index_folder() -> Path:
+    return Path(settings.MATCH_INDEX_DIR)
+
+
+def capability_texts(name: str, description: str, intents: list[str], best_for: list[str]) -> list[tuple[int, int, str]]:
+    """(kind, position, text) of one capability: name with description, each intent, each best_for line."""
+    texts = [(0, 0, f"{name}. {description}".strip())]
+    texts += [(1, i, text) for i, text in enumerate(intents) if text.strip()]
+    texts += [(2, i, text) for i, text in enumerate(best_for) if text.strip()]
+    return texts
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _cached_vectors(hashes: list[bytes], model: str) -> dict[bytes, np.ndarray]:
+    found: dict[bytes, np.ndarray] = {}
+    for start in range(0, len(hashes), 500):
+        chunk = [h.hex() for h in hashes[start : start + 500]]
+        for text_hash, vector in TextEmbedding.objects.filter(model=model, text_hash__in=chunk).values_list("text_hash", "vector"):
+            found[bytes.fromhex(text_hash)] = np.frombuffer(bytes(vector), dtype=np.float32)
+    return found
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    state: str
+    rows: int
+    capabilities: int
+    encoded: int
+    seconds: float
+
+
+def index_build(*, embedder: Embedder | None = None, previous: CapabilityIndex | None = None) -> tuple[CapabilityIndex, BuildReport]:
+    """Build the index of the registry as it is now, encoding only texts never seen before."""
+    started = time.perf_counter()
+    embedder = embedder or get_embedder()
+    state = registry_state()
+    rows = Capability.objects.order_by("pk").values_list("pk", "name", "description", "intents", "best_for")
+    capability_ids: list[int] = []
+    kinds: list[int] = []
+    positions: list[int] = []
+    texts: list[str] = []
+    for pk, name, description, intents, best_for in rows.iterator(chunk_size=2000):
+        for kind, position, text in capability_texts(name, description, intents, best_for):
+            capability_ids.append(pk)
+            kinds.append(kind)
+            positions.append(position)
+            texts.append(text)
+    hashes = [_digest(text) for text in texts]
+    vectors: dict[bytes, np.ndarray] = {}
+    if previous is not None and previous.model == embedder.name:
+        vectors.update(previous.vectors_by_hash())
+    missing = list(dict.fromkeys(h for h in hashes if h not in vectors))
+    vectors.update(_cached_vectors(missing, embedder.name))
+    to_encode = list(dict.fromkeys(h for h in hashes if h not in vectors))
+    if to_encode:
+        text_of = dict(zip(hashes, texts, strict=True))
+        encoded = embedder.encode([text_of[h] for h in to_encode])
+        for text_hash, vector in zip(to_encode, encoded, strict=True):
+            vectors[text_hash] = vector
+        TextEmbedding.objects.bulk_create(
+            [
+                TextEmbedding(text_hash=h.hex(), model=embedder.name, vector=vectors[h].astype(np.float32).tobytes())
+                for h in to_encode
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+    matrix = np.stack([vectors[h] for h in hashes]) if hashes else np.zeros((0, embedder.dimensions), dtype=np.float32)
+    index = CapabilityIndex(
+        vectors=matrix,
+        capabilities=np.array(capability_ids, dtype=np.int64),
+        kinds=np.array(kinds, dtype=np.int8),
+        text_indexes=np.array(positions, dtype=np.int32),
+        hashes=np.array(hashes, dtype="S32") if hashes else np.zeros(0, dtype="S32"),
+        state=state,
+        model=embedder.name,
+    )
+    report = BuildReport(
+        state=state,
+        rows=len(index),
+        capabilities=len(set(capability_ids)),
+        encoded=len(to_encode),
+        seconds=time.perf_counter() - started,
+    )
+    return index, report
+
+
+class _Holder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.index: CapabilityIndex | None = None
+
+
+_holder = _Holder()
+
+
+def index_refresh(*, embedder: Embedder | None = None) -> tuple[CapabilityIndex, BuildReport | None]:
+    """Build, save and keep the index of the current registry state (a worker's and `build_index`'s job)."""
+    with _holder.lock:
+        index, report = index_build(embedder=embedder, previous=_holder.index)
+        index.save(index_folder())
+        prune(index_folder(), keep={index.state})
+        _holder.index = index
+    logger.info("index %s: %d rows, %d capabilities, %d texts encoded in %.1f s", report.state, report.rows, report.capabilities, report.encoded, report.seconds)
+    return index, report
+
+
+def current_index(*, embedder: Embedder | None = None) -> CapabilityIndex:
+    """The index of the registry as it is now: held in memory, else saved by a worker, else built here."""
+    state = registry_state()
+    held = _holder.index
+    if held is not None and held.state == state:
+        return held
+    with _holder.lock:
+        held = _holder.index
+        if held is not None and held.state == state:
+            return held
+        saved = index_folder() / state
+        if (saved / "meta.json").exists():
+            _holder.index = CapabilityIndex.load(saved)
+            return _holder.index
+    return index_refresh(embedder=embedder)[0]
+
+
+def index_forget() -> None:
+    """Drop the in-memory index (tests that swap registries)."""
+    with _holder.lock:
+        _holder.index = None
+
+
+# ---------------------------------------------------------------- resolving
+
+
+class ResolveRejected(ApplicationError):
+    pass
+
+
+@dataclass(frozen=True)
+class ResolveRequest:
+    intent: str
+    limit: int
+    required: Required
+
+
+def resolve_request(body: Any) -> ResolveRequest:
+    """Validate a resolve body; ResolveRejected names the field."""
+    if not isinstance(body, dict):
+        raise ResolveRejected("the body must be a JSON object", field="body")
+    intent = body.get("intent")
+    if intent is None:
+        raise ResolveRejected("intent is required", field="intent")
+    if not isinstance(intent, str):
+        raise ResolveRejected("intent must be a string", field="intent")
+    intent = " ".join(intent.split())
+    if not intent:
+        raise ResolveRejected("intent must not be empty", field="intent")
+    if len(intent) > MAX_INTENT_CHARS:
+        raise ResolveRejected(f"intent is {len(intent)} characters; the limit is {MAX_INTENT_CHARS}", field="intent")
+    limit = body.get("limit", 5)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ResolveRejected(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
+    try:
+        required = apply_filters(read_constraints(intent), body.get("filters"))
+    except FilterError as exc:
+        raise ResolveRejected(exc.message, field=exc.field) from exc
+    return ResolveRequest(intent=intent, limit=limit, required=required)
+
+
+def _eligible_artifacts(required: Required) -> tuple[Any, str | None]:
+    """Artifacts meeting the hard constraints, or the reason none can."""
+    artifacts = Artifact.objects.all()
+    for kind, modalities in (("input_modality", required.input_modalities), ("output_modality", required.output_modalities)):
+        for modality in modalities:
+            if modality == "text":
+                continue
+            if not ArtifactFacet.objects.filter(kind=kind, value=modality).exists():
+                verb = "accepts" if kind == "input_modality" else "produces"
+                noun = f"{modality} input" if kind == "input_modality" else ("embeddings" if modality == "embeddings" else f"{modality} output")
+                return None, f"no registered model {verb} {noun}"
+            artifacts = artifacts.filter(facets__kind=kind, facets__value=modality)
+    if required.min_context:
+        artifacts = artifacts.filter(context_length__gte=required.min_context)
+    if required.max_prompt_price is not None:
+        artifacts = artifacts.filter(prompt_price_per_1m__lte=required.max_prompt_price)
+    if required.open_weights:
+        artifacts = artifacts.filter(open_weights=True)
+    return artifacts, None
+
+
+def _callback_token(resolve_id: str, slug: str, expires: int) -> str:
+    key = hashlib.sha256(b"callback-token:" + settings.SECRET_KEY.encode()).digest()
+    mac = hmac.new(key, f"{resolve_id}|{slug}|{expires}".encode(), hashlib.sha256).digest()
+    return f"{expires}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+def _constraint_text(required: Required) -> str:
+    checks = required.checks()
+    return ("Checked: " + "; ".join(checks) + ".") if checks else "No hard constraints were stated."
+
+
+def resolve(*, request: ResolveRequest, base_url: str, embedder: Embedder | None = None) -> dict[str, Any]:
+    """Rank the capabilities that fit a need, or say why nothing does; logs the answer."""
+    resolve_id = str(uuid.uuid4())
+    resolved_at = timestamp(datetime.now(tz=UTC))
+    required = request.required
+    answer: dict[str, Any] = {
+        "resolveId": resolve_id,
+        "resolvedAt": resolved_at,
+        "resolverVersion": RESOLVER_VERSION,
+        "intent": request.intent,
+        "required": required.as_dict(),
+        "resolved": [],
+        "noMatch": None,
+    }
+    artifacts, impossible = _eligible_artifacts(required)
+    results: list[dict[str, Any]] = []
+    if impossible:
+        answer["noMatch"] = impossible
+    else:
+        embedder = embedder or get_embedder()
+        index = current_index(embedder=embedder)
+        constrained = bool(required.input_modalities or required.output_modalities or required.min_context or required.max_prompt_price is not None or required.open_weights)
+        rows = None
+        if constrained:
+            allowed = set(Capability.objects.filter(artifact__in=artifacts).values_list("pk", flat=True))
+            rows = index.rows_for(allowed)
+            if len(rows) == 0:
+                answer["noMatch"] = "no registered model meets the constraints: " + "; ".join(required.checks())
+        if answer["noMatch"] is None:
+            query = embedder.encode([request.intent])[0]
+            hits = index.search(query, k=SEARCH_DEPTH, rows=rows)
+            results = _rank_hits(hits, request, required, base_url, resolve_id)
+            if not results:
+                best = hits[0].similarity if hits else 0.0
+                answer["noMatch"] = (
+                    f"no registered capability is close enough to this need (best similarity {best:.2f}, "
+                    f"threshold {ranking.NO_MATCH_THRESHOLD:.2f})"
+                )
+    answer["resolved"] = results
+    ResolveLog.objects.create(
+        resolve_id=resolve_id,
+        intent=request.intent,
+        required=required.as_dict(),
+        results=[
+            {
+                "slug": r["artifact"]["slug"],
+                "capability_id": r["capability"]["id"],
+                "confidence": r["matchConfidence"],
+                "matched_text": r["rank"]["matchedText"],
+            }
+            for r in results
+        ],
+        no_match=answer["noMatch"] or "",
+    )
+    if results:
+        from .tasks import enqueue_outcomes
+
+        transaction.on_commit(enqueue_outcomes)
+    return answer
+
+
+def _rank_hits(hits: list[Any], request: ResolveRequest, required: Required, base_url: str, resolve_id: str) -> list[dict[str, Any]]:
+    best_by_capability: dict[int, Any] = {}
+    for hit in hits:
+        if hit.capability not in best_by_capability:
+            best_by_capability[hit.capability] = hit
+    if not best_by_capability:
+        return []
+    capabilities = {
+        cap.pk: cap
+        for cap in Capability.objects.filter(pk__in=best_by_capability).select_related("artifact", "artifact__trust")
+    }
+    by_artifact: dict[int, list[tuple[ranking.Rank, Capability, Any]]] = defaultdict(list)
+    for pk, hit in best_by_capability.items():
+        cap = capabilities.get(pk)
+        if cap is None:
+            continue
+        scored = ranking.rank(
+            similarity=hit.similarity,
+            trust_score=cap.artifact.trust.score,
+            success_rate=cap.success_rate,
+            feedback=cap.feedback_count,
+        )
+        by_artifact[cap.artifact_id].append((scored, cap, hit))
+    ordered = sorted(
+        (sorted(entries, key=lambda e: (-e[0].total, e[1].pk)) for entries in by_artifact.values()),
+        key=lambda entries: (-entries[0][0].total, entries[0][1].artifact.slug),
+    )
+    ordered = [entries for entries in ordered if entries[0][0].similarity >= ranking.NO_MATCH_THRESHOLD]
+    top = ordered[: request.limit]
+    latest: dict[int, PassportVersion] = {}
+    for version in PassportVersion.objects.filter(artifact_id__in=[e[0][1].artifact_id for e in top]).order_by("-number"):
+        latest.setdefault(version.artifact_id, version)
+    expires = int((datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp())
+    results = []
+    for position, entries in enumerate(top):
+        scored, cap, hit = entries[0]
+        artifact = cap.artifact
+        version = latest.get(artifact.pk)
+        passport = version.passport() if version else {}
+        matched_text = _matched_text(cap, hit)
+        kind_words = {"description": "description", "intent": "stated intent", "best_for": "best-for line"}[hit.kind]
+        following = ordered[position + 1] if position + 1 < len(ordered) else None
+        if following is not None:
+            nxt = following[0]
+            vs = (
+                f"Ranked {position + 1} of {len(ordered)} fitting models; next is {nxt[1].artifact.name} "
+                f"({nxt[1].name}) at similarity {nxt[0].similarity:.2f} vs {scored.similarity:.2f} here."
+            )
+        else:
+            vs = f"Ranked {position + 1} of {len(ordered)} fitting models; no other model fits as well."
+        results.append(
+            {
+                "artifact": {
+                    "id": artifact.artifact_id,
+                    "slug": artifact.slug,
+                    "name": artifact.name,
+                    "type": artifact.type,
+                    "url": artifact.url,
+                    "verified": artifact.verified,
+                },
+                "capability": {
+                    "id": cap.capability_id,
+                    "name": cap.name,
+                    "intent": matched_text if hit.kind == "intent" else (cap.intents[0] if cap.intents else ""),
+                    "description": cap.description,
+                    "whyThisMatches": (
+                        f'Your need is closest to its {kind_words} "{matched_text}" '
+                        f"(cosine similarity {scored.similarity:.2f}). {_constraint_text(required)}"
+                    ),
+                    "vsAlternatives": vs,
+                    "bestFor": cap.best_for,
+                    "limitations": cap.limitations,
+                },
+                "trust": {"verified": artifact.verified, "score": artifact.trust.score, **passport},
+                "alternatives": [
+                    {
+                        "capability": {"id": other.capability_id, "name": other.name},
+                        "similarity": round(other_rank.similarity, 4),
+                    }
+                    for other_rank, other, _hit in entries[1:4]
+                ],
+                "matchConfidence": ranking.match_confidence(scored.similarity),
+                "lastVerified": version.signed_at if version else None,
+                "feedbackUrl": f"{base_url}/api/v1/feedback",
+                "callbackToken": _callback_token(resolve_id, artifact.slug, expires),
+                "rank": {**scored.as_dict(), "matchedText": matched_text, "matchedKind": hit.kind},
+            }
+        )
+    return results
+
+
+def _matched_text(cap: Capability, hit: Any) -> str:
+    if hit.kind == "intent":
+        return str(cap.intents[hit.text_index])
+    if hit.kind == "best_for":
+        return str(cap.best_for[hit.text_index])
+    return cap.name
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+def outcomes_apply(*, batch: int = 500) -> int:
+    """Count unapplied resolves and feedback into capabilities and trust; sign once per artifact.
+
+    Safe to run concurrently: rows are claimed with a conditional UPDATE.
+    Returns the number of resolve logs and feedback rows applied.
+    """
+    now = datetime.now(tz=UTC)
+    stamp = timestamp(now)
+    log_ids = list(ResolveLog.objects.filter(applied_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:batch])
+    claimed_logs = list(ResolveLog.objects.filter(pk__in=log_ids, applied_at__isnull=True).values_list("pk", flat=True))
+    claimed = ResolveLog.objects.filter(pk__in=claimed_logs, applied_at__isnull=True).update(applied_at=now)
+    logs = list(ResolveLog.objects.filter(pk__in=claimed_logs, applied_at=now)) if claimed else []
+    feedback_ids = list(Feedback.objects.filter(applied_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:batch])
+    Feedback.objects.filter(pk__in=feedback_ids, applied_at__isnull=True).update(applied_at=now)
+    feedback = list(Feedback.objects.filter(pk__in=feedback_ids, applied_at=now))
+
+    matched: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
+    for log in logs:
+        for result in log.results:
+            matched[result["capability_id"]].append((float(result["confidence"]), result["matched_text"], log.created_at.isoformat()))
+    judged: dict[str, list[bool]] = defaultdict(list)
+    for item in feedback:
+        judged[item.capability_id].append(item.outcome == Feedback.Outcome.SUCCESS)
+    touched = set(matched) | set(judged)
+    if not touched:
+        return 0
+    artifacts: set[int] = set()
+    with transaction.atomic():
+        for cap in Capability.objects.select_for_update().filter(capability_id__in=touched):
+            seen = matched.get(cap.capability_id, [])
+            if seen:
+                total = cap.avg_confidence * cap.matches + sum(c for c, _t, _w in seen)
+                cap.matches += len(seen)
+                cap.avg_confidence = round(total / cap.matches, 4)
+                cap.top_intents = _merge_top(cap.top_intents, [t for _c, t, _w in seen])
+                cap.last_matched_at = stamp
+            outcomes = judged.get(cap.capability_id, [])
+            if outcomes:
+                cap.feedback_count += len(outcomes)
+                cap.successes += sum(outcomes)
+                cap.success_rate = round(cap.successes / cap.feedback_count, 4)
+            cap.save(update_fields=["matches", "avg_confidence", "top_intents", "last_matched_at", "feedback_count", "successes", "success_rate"])
+            artifacts.add(cap.artifact_id)
+        for artifact in Artifact.objects.select_for_update().filter(pk__in=artifacts).select_related("trust"):
+            trust_outcomes_refresh(artifact=artifact)
+            trust_refresh(artifact=artifact)
+            content_refresh(artifact=artifact)
+    return len(logs) + len(feedback)
+
+
+def _merge_top(current: list[str], new: list[str]) -> list[str]:
+    """Most-matched intent lines first: new matches move a line up; ties keep the older order."""
+    order = {text: i for i, text in enumerate(current)}
+    counts = Counter(new)
+    ranked = sorted(set(current) | set(new), key=lambda t: (-counts.get(t, 0), order.get(t, len(order))))
+    return ranked[:TOP_INTENTS]
+
+
+def trust_outcomes_refresh(*, artifact: Artifact) -> None:
+    """An artifact's observed outcomes, from its capabilities' measured ones."""
+    caps = list(Capability.objects.filter(artifact=artifact).order_by("position"))
+    trust = artifact.trust
+    trust.matches = sum(c.matches for c in caps)
+    feedback = sum(c.feedback_count for c in caps)
+    trust.success_rate = round(sum(c.successes for c in caps) / feedback, 4) if feedback else 0
+    trust.avg_confidence = (
+        round(sum(c.avg_confidence * c.matches for c in caps) / trust.matches, 4) if trust.matches else 0
+    )
+    trust.top_intents = _merge_top([], [t for c in caps for t in c.top_intents for _ in range(max(1, c.matches))])
+    stamps = [c.last_matched_at for c in caps if c.last_matched_at]
+    trust.last_matched_at = max(stamps) if stamps else None
+    sources = dict(trust.component_sources or {})
+    if trust.matches:
+        sources["match_graph"] = "measured"  # evidence replaces the imported value
+    trust.component_sources = sources
+    trust.save()
+
+
+# ---------------------------------------------------------------- feedback
+
+
+class FeedbackRejected(ApplicationError):
+    pass
+
+
+def feedback_record(*, body: Any) -> Feedback:
+    if not isinstance(body, dict):
+        raise FeedbackRejected("the body must be a JSON object", field="body")
+    for name in ("resolveId", "slug", "callbackToken", "outcome"):
+        if name not in body:
+            raise FeedbackRejected(f"{name} is required", field=name)
+        if not isinstance(body[name], str) or not body[name]:
+            raise FeedbackRejected(f"{name} must be a non-empty string", field=name)
+    if body["outcome"] not in ("success", "failure"):
+        raise FeedbackRejected("outcome must be 'success' or 'failure'", field="outcome")
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > 2000:
+        raise FeedbackRejected("note must be a string of at most 2000 characters", field="note")
+    try:
+        resolve_id = str(uuid.UUID(body["resolveId"]))
+    except ValueError as exc:
+        raise FeedbackRejected("resolveId is not a resolve id", field="resolveId") from exc
+    slug, token = body["slug"], body["callbackToken"]
+    expires_text, _dot, _mac = token.partition(".")
+    if not expires_text.isdigit() or len(token) > 200:
+        raise FeedbackRejected("callbackToken is not valid", code="invalid_token", field="callbackToken", status=403)
+    expected = _callback_token(resolve_id, slug, int(expires_text))
+    if not hmac.compare_digest(expected.encode(), token.encode()):
+        raise FeedbackRejected("callbackToken is not valid for this resolveId and slug", code="invalid_token", field="callbackToken", status=403)
+    if int(expires_text) < time.time():
+        raise FeedbackRejected("callbackToken has expired", code="expired_token", field="callbackToken", status=403)
+    log = ResolveLog.objects.filter(resolve_id=resolve_id).first()
+    if log is None:
+        raise NotFound("no such resolve", field="resolveId")
+    result = next((r for r in log.results if r["slug"] == slug), None)
+    if result is None:
+        raise FeedbackRejected("this resolve did not return that slug", field="slug")
+    try:
+        with transaction.atomic():
+            item = Feedback.objects.create(
+                resolve=log, slug=slug, capability_id=result["capability_id"], outcome=body["outcome"], note=note
+            )
+    except IntegrityError as exc:
+        raise FeedbackRejected("feedback for this resolve and slug was already recorded", code="token_used", field="callbackToken", status=409) from exc
+    from .tasks import enqueue_outcomes
+
+    transaction.on_commit(enqueue_outcomes)
+    return item
+

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from matching.constraints import FilterError, apply_filters, read_constraints
+
+
+@pytest.mark.parametrize(
+    ("intent", "inputs", "outputs", "context"),
+    [
+        ("read a bar chart image and explain the trend", ["image"], [], None),
+        ("generate a photorealistic picture of a cat", [], ["image"], None),
+        ("transcribe a podcast recording", ["audio"], [], None),
+        ("summarize a video clip", ["video"], [], None),
+        ("make a short video of my dog surfing", [], ["video"], None),
+        ("read screenshots of invoices and return JSON", ["image"], [], None),
+        ("summarize 300-page contracts", [], [], 150000),
+        ("questions about a PDF annual report", ["file"], [], None),
+        ("narrate my blog posts", [], ["audio"], None),
+        ("embeddings for semantic search", [], ["embeddings"], None),
+        ("fit a 1M token codebase in one prompt", [], [], 1000000),
+        ("chat with a 128k context window", [], [], 128000),
+        ("write a haiku about autumn", [], [], None),
+    ],
+)
+def test_constraints_read_from_words(intent: str, inputs: list[str], outputs: list[str], context: int | None) -> None:
+    required = read_constraints(intent)
+    assert (required.input_modalities, required.output_modalities, required.min_context) == (inputs, outputs, context)
+
+
+def test_price_free_and_open_weights() -> None:
+    required = read_constraints("an open-weights model under $0.50 per 1M tokens")
+    assert (required.max_prompt_price, required.open_weights) == (Decimal("0.50"), True)
+    assert required.understood == [
+        "prompt price at most $0.50 per 1M tokens (from 'under $0.50 per 1M')",
+        "open weights (from 'open-weights')",
+    ]
+    assert read_constraints("a free model for my side project").max_prompt_price == Decimal(0)
+
+
+def test_explicit_filters_win() -> None:
+    required = apply_filters(read_constraints("describe this photo"), {"input_modalities": ["audio"], "min_context": 5000})
+    assert (required.input_modalities, required.min_context) == (["audio"], 5000)
+
+
+@pytest.mark.parametrize(
+    ("filters", "field", "message"),
+    [
+        ("image", "filters", "filters must be an object"),
+        ({"modality": ["image"]}, "filters.modality", "filters.modality is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights"),
+        ({"input_modalities": "image"}, "filters.input_modalities", "filters.input_modalities must be a list of strings"),
+        ({"input_modalities": ["smell"]}, "filters.input_modalities", "filters.input_modalities: unknown modality 'smell'; use text, image, audio, video, file"),
+        ({"min_context": -1}, "filters.min_context", "filters.min_context must be an integer from 0 to 1000000000 or null"),
+        ({"min_context": True}, "filters.min_context", "filters.min_context must be an integer from 0 to 1000000000 or null"),
+        ({"max_prompt_price": "cheap"}, "filters.max_prompt_price", "filters.max_prompt_price must be a number from 0 to 1000000 or null"),
+        ({"open_weights": "yes"}, "filters.open_weights", "filters.open_weights must be true, false or null"),
+    ],
+)
+def test_bad_filters_are_named(filters: Any, field: str, message: str) -> None:
+    with pytest.raises(FilterError) as caught:
+        apply_filters(read_constraints("anything"), filters)
+    assert (caught.value.field, caught.value.message) == (field, message)
