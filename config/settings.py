@@ -190,6 +190,8 @@ SPECTACULAR_SETTINGS = {
 # Matching: the saved index lives here; callback tokens expire after a week.
 MATCH_INDEX_DIR = Path(env_str("MATCH_INDEX_DIR", str(VAR_DIR / "index")))
 MATCH_FEEDBACK_TTL = env_int("MATCH_FEEDBACK_TTL", 7 * 24 * 3600)
+# Web processes load the embedding model and the index at start, not on the first request.
+MATCH_WARM_ON_START = env_bool("MATCH_WARM_ON_START", True)
 
 # Celery: Redis when CELERY_BROKER_URL is set; otherwise kombu's filesystem
 # transport under var/ (no services needed).

@@ -27,6 +27,11 @@ class FeedbackApi(APIView):
     def post(self, request: Request) -> Response:
         item = feedback_record(body=request.data)
         return Response(
-            {"recorded": True, "resolveId": str(item.resolve.resolve_id), "slug": item.slug, "outcome": item.outcome},
+            {
+                "recorded": True,
+                "resolveId": str(item.resolve.resolve_id),
+                "slug": item.slug,
+                "outcome": item.outcome,
+            },
             status=201,
         )

@@ -18,7 +18,9 @@ TOKENS_PER_PAGE = 500  # "a 300-page PDF is roughly 150k tokens"
 _GENERATE = r"(?:generate|generating|create|creating|draw|drawing|make|making|render|design|produce|paint|illustrate|synthesi[sz]e|compose)"
 _IMAGE_NOUN = r"(?:image|images|picture|pictures|photo|photos|illustration|illustrations|drawing|logo|logos|artwork|art|icon|icons|portrait|wallpaper|poster|sticker|thumbnail)"
 _VIDEO_NOUN = r"(?:video|videos|clip|clips|animation|animations|movie|footage)"
-_AUDIO_NOUN = r"(?:speech|audio|voice|voiceover|voice-over|music|song|songs|podcast|narration|sound)"
+_AUDIO_NOUN = (
+    r"(?:speech|audio|voice|voiceover|voice-over|music|song|songs|podcast|narration|sound)"
+)
 
 PATTERNS: dict[tuple[str, str], list[str]] = {
     ("output", "image"): [
@@ -62,19 +64,29 @@ PATTERNS: dict[tuple[str, str], list[str]] = {
 _COMPILED = {key: [re.compile(p, re.IGNORECASE) for p in pats] for key, pats in PATTERNS.items()}
 
 _NUMBER = r"(\d+(?:[.,]\d+)*)\s*(k|m|thousand|million)?"
-_CONTEXT_TOKENS = re.compile(rf"\b{_NUMBER}[\s-]*(?:tokens?|token context|context window|context)\b", re.IGNORECASE)
+_CONTEXT_TOKENS = re.compile(
+    rf"\b{_NUMBER}[\s-]*(?:tokens?|token context|context window|context)\b", re.IGNORECASE
+)
 _PAGES = re.compile(r"\b(\d+(?:,\d{3})*)[\s-]*pages?\b", re.IGNORECASE)
 _PRICE = re.compile(
     r"\b(?:under|below|less than|at most|max(?:imum)?|cheaper than|no more than|within)\s*\$?\s*(\d+(?:\.\d+)?)\s*(?:\$|usd|dollars?)?\s*(?:per|/|a|for)\s*(?:1\s*m|one million|million|1,000,000|m)\b",
     re.IGNORECASE,
 )
-_FREE = re.compile(r"\b(?:free (?:model|models|tier|of charge)|no cost|costs? nothing|zero cost)\b", re.IGNORECASE)
+_FREE = re.compile(
+    r"\b(?:free (?:model|models|tier|of charge)|no cost|costs? nothing|zero cost)\b", re.IGNORECASE
+)
 _OPEN_WEIGHTS = re.compile(
     r"\b(?:open[- ]weights?|open[- ]source|self[- ]host(?:ed|ing)?|host (?:it )?(?:myself|ourselves)|run (?:it )?locally|on[- ]prem(?:ise|ises)?)\b",
     re.IGNORECASE,
 )
 
-FILTER_KEYS = ("input_modalities", "output_modalities", "min_context", "max_prompt_price", "open_weights")
+FILTER_KEYS = (
+    "input_modalities",
+    "output_modalities",
+    "min_context",
+    "max_prompt_price",
+    "open_weights",
+)
 
 
 class FilterError(ValueError):
@@ -98,7 +110,9 @@ class Required:
             "input_modalities": self.input_modalities,
             "output_modalities": self.output_modalities,
             "min_context": self.min_context,
-            "max_prompt_price": float(self.max_prompt_price) if self.max_prompt_price is not None else None,
+            "max_prompt_price": float(self.max_prompt_price)
+            if self.max_prompt_price is not None
+            else None,
             "open_weights": self.open_weights,
             "understood": self.understood,
         }
@@ -106,7 +120,10 @@ class Required:
     def checks(self) -> list[str]:
         """Plain words for each constraint, as a result's explanation states them."""
         out = [f"accepts {m} input" for m in self.input_modalities]
-        out += [f"produces {m}" if m == "embeddings" else f"produces {m} output" for m in self.output_modalities]
+        out += [
+            f"produces {m}" if m == "embeddings" else f"produces {m} output"
+            for m in self.output_modalities
+        ]
         if self.min_context:
             out.append(f"context of at least {self.min_context:,} tokens")
         if self.max_prompt_price is not None:
@@ -118,7 +135,9 @@ class Required:
 
 def _amount(number: str, scale: str | None) -> int:
     value = Decimal(number.replace(",", ""))
-    multiplier = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}.get((scale or "").lower(), 1)
+    multiplier = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}.get(
+        (scale or "").lower(), 1
+    )
     return int(value * multiplier)
 
 
@@ -135,10 +154,16 @@ def read_constraints(intent: str) -> Required:
                 for match in pattern.finditer(intent):
                     if direction == "input" and any(s <= match.start() < e for s, e in spans):
                         continue  # the noun of an output need ("generate a video")
-                    target = required.output_modalities if direction == "output" else required.input_modalities
+                    target = (
+                        required.output_modalities
+                        if direction == "output"
+                        else required.input_modalities
+                    )
                     if modality not in target:
                         target.append(modality)
-                        required.understood.append(f"{modality} {direction} (from '{match.group(0).strip()}')")
+                        required.understood.append(
+                            f"{modality} {direction} (from '{match.group(0).strip()}')"
+                        )
                     if direction == "output":
                         spans.append((match.start(), match.end()))
                     break
@@ -152,16 +177,22 @@ def read_constraints(intent: str) -> Required:
         for m in _CONTEXT_TOKENS.finditer(intent)
         if not (price and price.start() <= m.start() <= price.end())
     ]
-    contexts += [(_amount(m.group(1), None) * TOKENS_PER_PAGE, m.group(0)) for m in _PAGES.finditer(intent)]
+    contexts += [
+        (_amount(m.group(1), None) * TOKENS_PER_PAGE, m.group(0)) for m in _PAGES.finditer(intent)
+    ]
     if contexts:
         tokens, words = max(contexts)
         if tokens > 0:
             required.min_context = tokens
-            required.understood.append(f"context of at least {tokens:,} tokens (from '{words.strip()}')")
+            required.understood.append(
+                f"context of at least {tokens:,} tokens (from '{words.strip()}')"
+            )
 
     if price:
         required.max_prompt_price = Decimal(price.group(1))
-        required.understood.append(f"prompt price at most ${price.group(1)} per 1M tokens (from '{price.group(0).strip()}')")
+        required.understood.append(
+            f"prompt price at most ${price.group(1)} per 1M tokens (from '{price.group(0).strip()}')"
+        )
     elif free := _FREE.search(intent):
         required.max_prompt_price = Decimal(0)
         required.understood.append(f"free to use (from '{free.group(0)}')")
@@ -192,30 +223,51 @@ def apply_filters(required: Required, filters: Any) -> Required:
     unknown = sorted(set(filters) - set(FILTER_KEYS))
     if unknown:
         raise FilterError(
-            f"filters.{unknown[0]} is not a known filter; use {', '.join(FILTER_KEYS)}", f"filters.{unknown[0]}"
+            f"filters.{unknown[0]} is not a known filter; use {', '.join(FILTER_KEYS)}",
+            f"filters.{unknown[0]}",
         )
     if "input_modalities" in filters:
-        required.input_modalities = _modalities(filters["input_modalities"], INPUT_MODALITIES, "input_modalities")
+        required.input_modalities = _modalities(
+            filters["input_modalities"], INPUT_MODALITIES, "input_modalities"
+        )
     if "output_modalities" in filters:
-        required.output_modalities = _modalities(filters["output_modalities"], OUTPUT_MODALITIES, "output_modalities")
+        required.output_modalities = _modalities(
+            filters["output_modalities"], OUTPUT_MODALITIES, "output_modalities"
+        )
     if "min_context" in filters:
         value = filters["min_context"]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9):
-            raise FilterError("filters.min_context must be an integer from 0 to 1000000000 or null", "filters.min_context")
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9
+        ):
+            raise FilterError(
+                "filters.min_context must be an integer from 0 to 1000000000 or null",
+                "filters.min_context",
+            )
         required.min_context = value or None
     if "max_prompt_price" in filters:
         value = filters["max_prompt_price"]
         if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 10**6:
-                raise FilterError("filters.max_prompt_price must be a number from 0 to 1000000 or null", "filters.max_prompt_price")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= 10**6
+            ):
+                raise FilterError(
+                    "filters.max_prompt_price must be a number from 0 to 1000000 or null",
+                    "filters.max_prompt_price",
+                )
             try:
                 value = Decimal(str(value))
             except InvalidOperation as exc:  # pragma: no cover - floats always convert
-                raise FilterError("filters.max_prompt_price must be a number", "filters.max_prompt_price") from exc
+                raise FilterError(
+                    "filters.max_prompt_price must be a number", "filters.max_prompt_price"
+                ) from exc
         required.max_prompt_price = value
     if "open_weights" in filters:
         value = filters["open_weights"]
         if value is not None and not isinstance(value, bool):
-            raise FilterError("filters.open_weights must be true, false or null", "filters.open_weights")
+            raise FilterError(
+                "filters.open_weights must be true, false or null", "filters.open_weights"
+            )
         required.open_weights = value
     return required

@@ -52,7 +52,7 @@ class CapabilityIndex:
         self.state = state
         self.model = model
         dimensions = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 384
-        self._index = faiss.IndexFlatIP(dimensions)
+        self._index: faiss.Index = faiss.IndexFlatIP(dimensions)
         if len(vectors):
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._rows_by_capability: dict[int, np.ndarray] | None = None
@@ -78,7 +78,8 @@ class CapabilityIndex:
             keys, starts = np.unique(self.capabilities[order], return_index=True)
             ends = list(starts[1:]) + [len(order)]
             self._rows_by_capability = {
-                int(key): order[start:end] for key, start, end in zip(keys, starts, ends, strict=True)
+                int(key): order[start:end]
+                for key, start, end in zip(keys, starts, ends, strict=True)
             }
         parts = [self._rows_by_capability[c] for c in capabilities if c in self._rows_by_capability]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
@@ -93,7 +94,7 @@ class CapabilityIndex:
             scores, ids = self._index.search(query, k)
         else:
             k = min(k, len(rows))
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))  # type: ignore[call-arg]
             scores, ids = self._index.search(query, k, params=params)
         hits = []
         for score, row in zip(scores[0], ids[0], strict=True):

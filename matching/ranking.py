@@ -39,7 +39,9 @@ def rank(*, similarity: float, trust_score: int, success_rate: float, feedback: 
     trust = TRUST_WEIGHT * max(0, min(100, trust_score)) / 100
     evidence = min(1.0, max(0, feedback) / EVIDENCE_FULL_AT)
     success = SUCCESS_WEIGHT * (max(0.0, min(1.0, success_rate)) - 0.5) * evidence
-    return Rank(similarity=similarity, trust=trust, success=success, total=similarity + trust + success)
+    return Rank(
+        similarity=similarity, trust=trust, success=success, total=similarity + trust + success
+    )
 
 
 def match_confidence(similarity: float) -> float:

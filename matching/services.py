@@ -54,7 +54,9 @@ def index_folder() -> Path:
     return Path(settings.MATCH_INDEX_DIR)
 
 
-def capability_texts(name: str, description: str, intents: list[str], best_for: list[str]) -> list[tuple[int, int, str]]:
+def capability_texts(
+    name: str, description: str, intents: list[str], best_for: list[str]
+) -> list[tuple[int, int, str]]:
     """(kind, position, text) of one capability: name with description, each intent, each best_for line."""
     texts = [(0, 0, f"{name}. {description}".strip())]
     texts += [(1, i, text) for i, text in enumerate(intents) if text.strip()]
@@ -70,7 +72,9 @@ def _cached_vectors(hashes: list[bytes], model: str) -> dict[bytes, np.ndarray]:
     found: dict[bytes, np.ndarray] = {}
     for start in range(0, len(hashes), 500):
         chunk = [h.hex() for h in hashes[start : start + 500]]
-        for text_hash, vector in TextEmbedding.objects.filter(model=model, text_hash__in=chunk).values_list("text_hash", "vector"):
+        for text_hash, vector in TextEmbedding.objects.filter(
+            model=model, text_hash__in=chunk
+        ).values_list("text_hash", "vector"):
             found[bytes.fromhex(text_hash)] = np.frombuffer(bytes(vector), dtype=np.float32)
     return found
 
@@ -84,12 +88,16 @@ class BuildReport:
     seconds: float
 
 
-def index_build(*, embedder: Embedder | None = None, previous: CapabilityIndex | None = None) -> tuple[CapabilityIndex, BuildReport]:
+def index_build(
+    *, embedder: Embedder | None = None, previous: CapabilityIndex | None = None
+) -> tuple[CapabilityIndex, BuildReport]:
     """Build the index of the registry as it is now, encoding only texts never seen before."""
     started = time.perf_counter()
     embedder = embedder or get_embedder()
     state = registry_state()
-    rows = Capability.objects.order_by("pk").values_list("pk", "name", "description", "intents", "best_for")
+    rows = Capability.objects.order_by("pk").values_list(
+        "pk", "name", "description", "intents", "best_for"
+    )
     capability_ids: list[int] = []
     kinds: list[int] = []
     positions: list[int] = []
@@ -114,13 +122,21 @@ def index_build(*, embedder: Embedder | None = None, previous: CapabilityIndex |
             vectors[text_hash] = vector
         TextEmbedding.objects.bulk_create(
             [
-                TextEmbedding(text_hash=h.hex(), model=embedder.name, vector=vectors[h].astype(np.float32).tobytes())
+                TextEmbedding(
+                    text_hash=h.hex(),
+                    model=embedder.name,
+                    vector=vectors[h].astype(np.float32).tobytes(),
+                )
                 for h in to_encode
             ],
             ignore_conflicts=True,
             batch_size=500,
         )
-    matrix = np.stack([vectors[h] for h in hashes]) if hashes else np.zeros((0, embedder.dimensions), dtype=np.float32)
+    matrix = (
+        np.stack([vectors[h] for h in hashes])
+        if hashes
+        else np.zeros((0, embedder.dimensions), dtype=np.float32)
+    )
     index = CapabilityIndex(
         vectors=matrix,
         capabilities=np.array(capability_ids, dtype=np.int64),
@@ -149,14 +165,21 @@ class _Holder:
 _holder = _Holder()
 
 
-def index_refresh(*, embedder: Embedder | None = None) -> tuple[CapabilityIndex, BuildReport | None]:
+def index_refresh(*, embedder: Embedder | None = None) -> tuple[CapabilityIndex, BuildReport]:
     """Build, save and keep the index of the current registry state (a worker's and `build_index`'s job)."""
     with _holder.lock:
         index, report = index_build(embedder=embedder, previous=_holder.index)
         index.save(index_folder())
         prune(index_folder(), keep={index.state})
         _holder.index = index
-    logger.info("index %s: %d rows, %d capabilities, %d texts encoded in %.1f s", report.state, report.rows, report.capabilities, report.encoded, report.seconds)
+    logger.info(
+        "index %s: %d rows, %d capabilities, %d texts encoded in %.1f s",
+        report.state,
+        report.rows,
+        report.capabilities,
+        report.encoded,
+        report.seconds,
+    )
     return index, report
 
 
@@ -210,7 +233,9 @@ def resolve_request(body: Any) -> ResolveRequest:
     if not intent:
         raise ResolveRejected("intent must not be empty", field="intent")
     if len(intent) > MAX_INTENT_CHARS:
-        raise ResolveRejected(f"intent is {len(intent)} characters; the limit is {MAX_INTENT_CHARS}", field="intent")
+        raise ResolveRejected(
+            f"intent is {len(intent)} characters; the limit is {MAX_INTENT_CHARS}", field="intent"
+        )
     limit = body.get("limit", 5)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ResolveRejected(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
@@ -224,13 +249,20 @@ def resolve_request(body: Any) -> ResolveRequest:
 def _eligible_artifacts(required: Required) -> tuple[Any, str | None]:
     """Artifacts meeting the hard constraints, or the reason none can."""
     artifacts = Artifact.objects.all()
-    for kind, modalities in (("input_modality", required.input_modalities), ("output_modality", required.output_modalities)):
+    for kind, modalities in (
+        ("input_modality", required.input_modalities),
+        ("output_modality", required.output_modalities),
+    ):
         for modality in modalities:
             if modality == "text":
                 continue
             if not ArtifactFacet.objects.filter(kind=kind, value=modality).exists():
                 verb = "accepts" if kind == "input_modality" else "produces"
-                noun = f"{modality} input" if kind == "input_modality" else ("embeddings" if modality == "embeddings" else f"{modality} output")
+                noun = (
+                    f"{modality} input"
+                    if kind == "input_modality"
+                    else ("embeddings" if modality == "embeddings" else f"{modality} output")
+                )
                 return None, f"no registered model {verb} {noun}"
             artifacts = artifacts.filter(facets__kind=kind, facets__value=modality)
     if required.min_context:
@@ -253,7 +285,9 @@ def _constraint_text(required: Required) -> str:
     return ("Checked: " + "; ".join(checks) + ".") if checks else "No hard constraints were stated."
 
 
-def resolve(*, request: ResolveRequest, base_url: str, embedder: Embedder | None = None) -> dict[str, Any]:
+def resolve(
+    *, request: ResolveRequest, base_url: str, embedder: Embedder | None = None
+) -> dict[str, Any]:
     """Rank the capabilities that fit a need, or say why nothing does; logs the answer."""
     resolve_id = str(uuid.uuid4())
     resolved_at = timestamp(datetime.now(tz=UTC))
@@ -274,13 +308,23 @@ def resolve(*, request: ResolveRequest, base_url: str, embedder: Embedder | None
     else:
         embedder = embedder or get_embedder()
         index = current_index(embedder=embedder)
-        constrained = bool(required.input_modalities or required.output_modalities or required.min_context or required.max_prompt_price is not None or required.open_weights)
+        constrained = bool(
+            required.input_modalities
+            or required.output_modalities
+            or required.min_context
+            or required.max_prompt_price is not None
+            or required.open_weights
+        )
         rows = None
         if constrained:
-            allowed = set(Capability.objects.filter(artifact__in=artifacts).values_list("pk", flat=True))
+            allowed = set(
+                Capability.objects.filter(artifact__in=artifacts).values_list("pk", flat=True)
+            )
             rows = index.rows_for(allowed)
             if len(rows) == 0:
-                answer["noMatch"] = "no registered model meets the constraints: " + "; ".join(required.checks())
+                answer["noMatch"] = "no registered model meets the constraints: " + "; ".join(
+                    required.checks()
+                )
         if answer["noMatch"] is None:
             query = embedder.encode([request.intent])[0]
             hits = index.search(query, k=SEARCH_DEPTH, rows=rows)
@@ -314,7 +358,9 @@ def resolve(*, request: ResolveRequest, base_url: str, embedder: Embedder | None
     return answer
 
 
-def _rank_hits(hits: list[Any], request: ResolveRequest, required: Required, base_url: str, resolve_id: str) -> list[dict[str, Any]]:
+def _rank_hits(
+    hits: list[Any], request: ResolveRequest, required: Required, base_url: str, resolve_id: str
+) -> list[dict[str, Any]]:
     best_by_capability: dict[int, Any] = {}
     for hit in hits:
         if hit.capability not in best_by_capability:
@@ -323,7 +369,9 @@ def _rank_hits(hits: list[Any], request: ResolveRequest, required: Required, bas
         return []
     capabilities = {
         cap.pk: cap
-        for cap in Capability.objects.filter(pk__in=best_by_capability).select_related("artifact", "artifact__trust")
+        for cap in Capability.objects.filter(pk__in=best_by_capability).select_related(
+            "artifact", "artifact__trust"
+        )
     }
     by_artifact: dict[int, list[tuple[ranking.Rank, Capability, Any]]] = defaultdict(list)
     for pk, hit in best_by_capability.items():
@@ -341,20 +389,30 @@ def _rank_hits(hits: list[Any], request: ResolveRequest, required: Required, bas
         (sorted(entries, key=lambda e: (-e[0].total, e[1].pk)) for entries in by_artifact.values()),
         key=lambda entries: (-entries[0][0].total, entries[0][1].artifact.slug),
     )
-    ordered = [entries for entries in ordered if entries[0][0].similarity >= ranking.NO_MATCH_THRESHOLD]
+    ordered = [
+        entries for entries in ordered if entries[0][0].similarity >= ranking.NO_MATCH_THRESHOLD
+    ]
     top = ordered[: request.limit]
     latest: dict[int, PassportVersion] = {}
-    for version in PassportVersion.objects.filter(artifact_id__in=[e[0][1].artifact_id for e in top]).order_by("-number"):
+    for version in PassportVersion.objects.filter(
+        artifact_id__in=[e[0][1].artifact_id for e in top]
+    ).order_by("-number"):
         latest.setdefault(version.artifact_id, version)
-    expires = int((datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp())
+    expires = int(
+        (datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp()
+    )
     results = []
     for position, entries in enumerate(top):
         scored, cap, hit = entries[0]
         artifact = cap.artifact
-        version = latest.get(artifact.pk)
-        passport = version.passport() if version else {}
+        signed = latest.get(artifact.pk)
+        passport = signed.passport() if signed else {}
         matched_text = _matched_text(cap, hit)
-        kind_words = {"description": "description", "intent": "stated intent", "best_for": "best-for line"}[hit.kind]
+        kind_words = {
+            "description": "description",
+            "intent": "stated intent",
+            "best_for": "best-for line",
+        }[hit.kind]
         following = ordered[position + 1] if position + 1 < len(ordered) else None
         if following is not None:
             nxt = following[0]
@@ -377,7 +435,9 @@ def _rank_hits(hits: list[Any], request: ResolveRequest, required: Required, bas
                 "capability": {
                     "id": cap.capability_id,
                     "name": cap.name,
-                    "intent": matched_text if hit.kind == "intent" else (cap.intents[0] if cap.intents else ""),
+                    "intent": matched_text
+                    if hit.kind == "intent"
+                    else (cap.intents[0] if cap.intents else ""),
                     "description": cap.description,
                     "whyThisMatches": (
                         f'Your need is closest to its {kind_words} "{matched_text}" '
@@ -396,7 +456,7 @@ def _rank_hits(hits: list[Any], request: ResolveRequest, required: Required, bas
                     for other_rank, other, _hit in entries[1:4]
                 ],
                 "matchConfidence": ranking.match_confidence(scored.similarity),
-                "lastVerified": version.signed_at if version else None,
+                "lastVerified": signed.signed_at if signed else None,
                 "feedbackUrl": f"{base_url}/api/v1/feedback",
                 "callbackToken": _callback_token(resolve_id, artifact.slug, expires),
                 "rank": {**scored.as_dict(), "matchedText": matched_text, "matchedKind": hit.kind},
@@ -424,18 +484,34 @@ def outcomes_apply(*, batch: int = 500) -> int:
     """
     now = datetime.now(tz=UTC)
     stamp = timestamp(now)
-    log_ids = list(ResolveLog.objects.filter(applied_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:batch])
-    claimed_logs = list(ResolveLog.objects.filter(pk__in=log_ids, applied_at__isnull=True).values_list("pk", flat=True))
-    claimed = ResolveLog.objects.filter(pk__in=claimed_logs, applied_at__isnull=True).update(applied_at=now)
+    log_ids = list(
+        ResolveLog.objects.filter(applied_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    claimed_logs = list(
+        ResolveLog.objects.filter(pk__in=log_ids, applied_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    claimed = ResolveLog.objects.filter(pk__in=claimed_logs, applied_at__isnull=True).update(
+        applied_at=now
+    )
     logs = list(ResolveLog.objects.filter(pk__in=claimed_logs, applied_at=now)) if claimed else []
-    feedback_ids = list(Feedback.objects.filter(applied_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:batch])
+    feedback_ids = list(
+        Feedback.objects.filter(applied_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch]
+    )
     Feedback.objects.filter(pk__in=feedback_ids, applied_at__isnull=True).update(applied_at=now)
     feedback = list(Feedback.objects.filter(pk__in=feedback_ids, applied_at=now))
 
     matched: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
     for log in logs:
         for result in log.results:
-            matched[result["capability_id"]].append((float(result["confidence"]), result["matched_text"], log.created_at.isoformat()))
+            matched[result["capability_id"]].append(
+                (float(result["confidence"]), result["matched_text"], log.created_at.isoformat())
+            )
     judged: dict[str, list[bool]] = defaultdict(list)
     for item in feedback:
         judged[item.capability_id].append(item.outcome == Feedback.Outcome.SUCCESS)
@@ -457,9 +533,21 @@ def outcomes_apply(*, batch: int = 500) -> int:
                 cap.feedback_count += len(outcomes)
                 cap.successes += sum(outcomes)
                 cap.success_rate = round(cap.successes / cap.feedback_count, 4)
-            cap.save(update_fields=["matches", "avg_confidence", "top_intents", "last_matched_at", "feedback_count", "successes", "success_rate"])
+            cap.save(
+                update_fields=[
+                    "matches",
+                    "avg_confidence",
+                    "top_intents",
+                    "last_matched_at",
+                    "feedback_count",
+                    "successes",
+                    "success_rate",
+                ]
+            )
             artifacts.add(cap.artifact_id)
-        for artifact in Artifact.objects.select_for_update().filter(pk__in=artifacts).select_related("trust"):
+        for artifact in (
+            Artifact.objects.select_for_update().filter(pk__in=artifacts).select_related("trust")
+        ):
             trust_outcomes_refresh(artifact=artifact)
             trust_refresh(artifact=artifact)
             content_refresh(artifact=artifact)
@@ -470,7 +558,9 @@ def _merge_top(current: list[str], new: list[str]) -> list[str]:
     """Most-matched intent lines first: new matches move a line up; ties keep the older order."""
     order = {text: i for i, text in enumerate(current)}
     counts = Counter(new)
-    ranked = sorted(set(current) | set(new), key=lambda t: (-counts.get(t, 0), order.get(t, len(order))))
+    ranked = sorted(
+        set(current) | set(new), key=lambda t: (-counts.get(t, 0), order.get(t, len(order)))
+    )
     return ranked[:TOP_INTENTS]
 
 
@@ -482,9 +572,13 @@ def trust_outcomes_refresh(*, artifact: Artifact) -> None:
     feedback = sum(c.feedback_count for c in caps)
     trust.success_rate = round(sum(c.successes for c in caps) / feedback, 4) if feedback else 0
     trust.avg_confidence = (
-        round(sum(c.avg_confidence * c.matches for c in caps) / trust.matches, 4) if trust.matches else 0
+        round(sum(c.avg_confidence * c.matches for c in caps) / trust.matches, 4)
+        if trust.matches
+        else 0
     )
-    trust.top_intents = _merge_top([], [t for c in caps for t in c.top_intents for _ in range(max(1, c.matches))])
+    trust.top_intents = _merge_top(
+        [], [t for c in caps for t in c.top_intents for _ in range(max(1, c.matches))]
+    )
     stamps = [c.last_matched_at for c in caps if c.last_matched_at]
     trust.last_matched_at = max(stamps) if stamps else None
     sources = dict(trust.component_sources or {})
@@ -521,12 +615,21 @@ def feedback_record(*, body: Any) -> Feedback:
     slug, token = body["slug"], body["callbackToken"]
     expires_text, _dot, _mac = token.partition(".")
     if not expires_text.isdigit() or len(token) > 200:
-        raise FeedbackRejected("callbackToken is not valid", code="invalid_token", field="callbackToken", status=403)
+        raise FeedbackRejected(
+            "callbackToken is not valid", code="invalid_token", field="callbackToken", status=403
+        )
     expected = _callback_token(resolve_id, slug, int(expires_text))
     if not hmac.compare_digest(expected.encode(), token.encode()):
-        raise FeedbackRejected("callbackToken is not valid for this resolveId and slug", code="invalid_token", field="callbackToken", status=403)
+        raise FeedbackRejected(
+            "callbackToken is not valid for this resolveId and slug",
+            code="invalid_token",
+            field="callbackToken",
+            status=403,
+        )
     if int(expires_text) < time.time():
-        raise FeedbackRejected("callbackToken has expired", code="expired_token", field="callbackToken", status=403)
+        raise FeedbackRejected(
+            "callbackToken has expired", code="expired_token", field="callbackToken", status=403
+        )
     log = ResolveLog.objects.filter(resolve_id=resolve_id).first()
     if log is None:
         raise NotFound("no such resolve", field="resolveId")
@@ -536,12 +639,20 @@ def feedback_record(*, body: Any) -> Feedback:
     try:
         with transaction.atomic():
             item = Feedback.objects.create(
-                resolve=log, slug=slug, capability_id=result["capability_id"], outcome=body["outcome"], note=note
+                resolve=log,
+                slug=slug,
+                capability_id=result["capability_id"],
+                outcome=body["outcome"],
+                note=note,
             )
     except IntegrityError as exc:
-        raise FeedbackRejected("feedback for this resolve and slug was already recorded", code="token_used", field="callbackToken", status=409) from exc
+        raise FeedbackRejected(
+            "feedback for this resolve and slug was already recorded",
+            code="token_used",
+            field="callbackToken",
+            status=409,
+        ) from exc
     from .tasks import enqueue_outcomes
 
     transaction.on_commit(enqueue_outcomes)
     return item
-

@@ -339,7 +339,9 @@ def _keep_measured(
         cap_id: (matches, success_rate)
         for cap_id, matches, success_rate, feedback, last in Capability.objects.filter(
             artifact=artifact
-        ).values_list("capability_id", "matches", "success_rate", "feedback_count", "last_matched_at")
+        ).values_list(
+            "capability_id", "matches", "success_rate", "feedback_count", "last_matched_at"
+        )
         if feedback or last
     }
     for cap in capabilities:

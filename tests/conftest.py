@@ -41,6 +41,17 @@ def _no_live_catalog(settings: Any) -> None:
     settings.OPENROUTER_MODELS_URL = ""
 
 
+@pytest.fixture(autouse=True)
+def _fresh_index(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """Each test's registry gets its own index: database ids (and so states) repeat across tests."""
+    from matching.services import index_forget
+
+    settings.MATCH_INDEX_DIR = tmp_path / "index"
+    index_forget()
+    yield
+    index_forget()
+
+
 def load_seed(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 

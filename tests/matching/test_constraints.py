@@ -26,9 +26,15 @@ from matching.constraints import FilterError, apply_filters, read_constraints
         ("write a haiku about autumn", [], [], None),
     ],
 )
-def test_constraints_read_from_words(intent: str, inputs: list[str], outputs: list[str], context: int | None) -> None:
+def test_constraints_read_from_words(
+    intent: str, inputs: list[str], outputs: list[str], context: int | None
+) -> None:
     required = read_constraints(intent)
-    assert (required.input_modalities, required.output_modalities, required.min_context) == (inputs, outputs, context)
+    assert (required.input_modalities, required.output_modalities, required.min_context) == (
+        inputs,
+        outputs,
+        context,
+    )
 
 
 def test_price_free_and_open_weights() -> None:
@@ -42,7 +48,10 @@ def test_price_free_and_open_weights() -> None:
 
 
 def test_explicit_filters_win() -> None:
-    required = apply_filters(read_constraints("describe this photo"), {"input_modalities": ["audio"], "min_context": 5000})
+    required = apply_filters(
+        read_constraints("describe this photo"),
+        {"input_modalities": ["audio"], "min_context": 5000},
+    )
     assert (required.input_modalities, required.min_context) == (["audio"], 5000)
 
 
@@ -50,13 +59,41 @@ def test_explicit_filters_win() -> None:
     ("filters", "field", "message"),
     [
         ("image", "filters", "filters must be an object"),
-        ({"modality": ["image"]}, "filters.modality", "filters.modality is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights"),
-        ({"input_modalities": "image"}, "filters.input_modalities", "filters.input_modalities must be a list of strings"),
-        ({"input_modalities": ["smell"]}, "filters.input_modalities", "filters.input_modalities: unknown modality 'smell'; use text, image, audio, video, file"),
-        ({"min_context": -1}, "filters.min_context", "filters.min_context must be an integer from 0 to 1000000000 or null"),
-        ({"min_context": True}, "filters.min_context", "filters.min_context must be an integer from 0 to 1000000000 or null"),
-        ({"max_prompt_price": "cheap"}, "filters.max_prompt_price", "filters.max_prompt_price must be a number from 0 to 1000000 or null"),
-        ({"open_weights": "yes"}, "filters.open_weights", "filters.open_weights must be true, false or null"),
+        (
+            {"modality": ["image"]},
+            "filters.modality",
+            "filters.modality is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights",
+        ),
+        (
+            {"input_modalities": "image"},
+            "filters.input_modalities",
+            "filters.input_modalities must be a list of strings",
+        ),
+        (
+            {"input_modalities": ["smell"]},
+            "filters.input_modalities",
+            "filters.input_modalities: unknown modality 'smell'; use text, image, audio, video, file",
+        ),
+        (
+            {"min_context": -1},
+            "filters.min_context",
+            "filters.min_context must be an integer from 0 to 1000000000 or null",
+        ),
+        (
+            {"min_context": True},
+            "filters.min_context",
+            "filters.min_context must be an integer from 0 to 1000000000 or null",
+        ),
+        (
+            {"max_prompt_price": "cheap"},
+            "filters.max_prompt_price",
+            "filters.max_prompt_price must be a number from 0 to 1000000 or null",
+        ),
+        (
+            {"open_weights": "yes"},
+            "filters.open_weights",
+            "filters.open_weights must be true, false or null",
+        ),
     ],
 )
 def test_bad_filters_are_named(filters: Any, field: str, message: str) -> None:

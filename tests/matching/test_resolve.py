@@ -38,21 +38,54 @@ def resolve(api: Any, intent: Any, **more: Any) -> dict[str, Any]:
 @pytest.mark.django_db
 def test_bar_chart_lands_on_a_vision_capability(seeds: list[str], model: Any, api: Any) -> None:
     answer = resolve(api, "read a bar chart image and explain the trend")
-    assert list(answer) == ["resolveId", "resolvedAt", "resolverVersion", "intent", "required", "resolved", "noMatch"]
+    assert list(answer) == [
+        "resolveId",
+        "resolvedAt",
+        "resolverVersion",
+        "intent",
+        "required",
+        "resolved",
+        "noMatch",
+    ]
     assert answer["noMatch"] is None
     assert answer["required"]["input_modalities"] == ["image"]
     first = answer["resolved"][0]
     assert first["capability"]["id"] in DEV_SET["seeds"][0]["expected"]
     # Only the two Llama 4 models accept images; LFM is text only.
     assert {r["artifact"]["slug"] for r in answer["resolved"]} <= {MAVERICK, SCOUT}
-    assert list(first) == ["artifact", "capability", "trust", "alternatives", "matchConfidence", "lastVerified", "feedbackUrl", "callbackToken", "rank"]
-    assert list(first["capability"]) == ["id", "name", "intent", "description", "whyThisMatches", "vsAlternatives", "bestFor", "limitations"]
+    assert list(first) == [
+        "artifact",
+        "capability",
+        "trust",
+        "alternatives",
+        "matchConfidence",
+        "lastVerified",
+        "feedbackUrl",
+        "callbackToken",
+        "rank",
+    ]
+    assert list(first["capability"]) == [
+        "id",
+        "name",
+        "intent",
+        "description",
+        "whyThisMatches",
+        "vsAlternatives",
+        "bestFor",
+        "limitations",
+    ]
     assert first["capability"]["whyThisMatches"].endswith("Checked: accepts image input.")
-    assert first["rank"]["total"] == pytest.approx(first["rank"]["similarity"] + first["rank"]["trust"] + first["rank"]["success"], abs=1e-3)
+    assert first["rank"]["total"] == pytest.approx(
+        first["rank"]["similarity"] + first["rank"]["trust"] + first["rank"]["success"], abs=1e-3
+    )
     assert first["feedbackUrl"] == "http://testserver/api/v1/feedback"
     trust = first["trust"]
     assert trust["unfragile"]["artifact"]["slug"] == first["artifact"]["slug"]
-    verdict = api.post("/api/v1/verify", {"passport": {k: v for k, v in trust.items() if k not in ("verified", "score")}}, format="json").json()
+    verdict = api.post(
+        "/api/v1/verify",
+        {"passport": {k: v for k, v in trust.items() if k not in ("verified", "score")}},
+        format="json",
+    ).json()
     assert verdict["valid"] is True
 
 
@@ -78,7 +111,9 @@ def test_needs_nothing_fits_say_so(seeds: list[str], model: Any, api: Any) -> No
     for need in DEV_SET["negatives"]:
         answer = resolve(api, need)
         assert answer["resolved"] == []
-        assert answer["noMatch"].startswith("no registered capability is close enough to this need (best similarity 0.")
+        assert answer["noMatch"].startswith(
+            "no registered capability is close enough to this need (best similarity 0."
+        )
         assert answer["noMatch"].endswith(f"threshold {NO_MATCH_THRESHOLD:.2f})")
 
 
@@ -91,7 +126,9 @@ def test_needs_nothing_fits_say_so(seeds: list[str], model: Any, api: Any) -> No
     ],
 )
 @pytest.mark.django_db
-def test_missing_modality_is_named(seeds: list[str], model: Any, api: Any, intent: str, reason: str) -> None:
+def test_missing_modality_is_named(
+    seeds: list[str], model: Any, api: Any, intent: str, reason: str
+) -> None:
     answer = resolve(api, intent)
     assert (answer["resolved"], answer["noMatch"]) == ([], reason)
 
@@ -108,11 +145,17 @@ def test_missing_modality_is_named(seeds: list[str], model: Any, api: Any, inten
         ({"intent": "chat", "limit": 0}, "limit", "limit must be an integer from 1 to 50"),
         ({"intent": "chat", "limit": 1000}, "limit", "limit must be an integer from 1 to 50"),
         ({"intent": "chat", "limit": "5"}, "limit", "limit must be an integer from 1 to 50"),
-        ({"intent": "chat", "filters": {"colour": "red"}}, "filters.colour", "filters.colour is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights"),
+        (
+            {"intent": "chat", "filters": {"colour": "red"}},
+            "filters.colour",
+            "filters.colour is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights",
+        ),
     ],
 )
 @pytest.mark.django_db
-def test_bad_requests_are_400_naming_the_field(api: Any, body: dict[str, Any], field: str, message: str) -> None:
+def test_bad_requests_are_400_naming_the_field(
+    api: Any, body: dict[str, Any], field: str, message: str
+) -> None:
     response = api.post("/api/v1/resolve", body, format="json")
     assert response.status_code == 400
     assert response.json() == {"error": {"code": "invalid", "message": message, "field": field}}
@@ -125,24 +168,38 @@ def test_filters_constrain_and_are_echoed(seeds: list[str], model: Any, api: Any
     assert answer["required"]["input_modalities"] == ["image"]
     assert {r["artifact"]["slug"] for r in answer["resolved"]} <= {MAVERICK, SCOUT}
     answer = resolve(api, "help me write code", filters={"min_context": 10_000_000})
-    assert answer["noMatch"] == "no registered model meets the constraints: context of at least 10,000,000 tokens"
+    assert (
+        answer["noMatch"]
+        == "no registered model meets the constraints: context of at least 10,000,000 tokens"
+    )
 
 
 @pytest.mark.django_db
-def test_index_follows_the_registry(seeds: list[str], model: Any, api: Any, seed_documents: dict[str, Any]) -> None:
+def test_index_follows_the_registry(
+    seeds: list[str], model: Any, api: Any, seed_documents: dict[str, Any]
+) -> None:
     need = "compose sea shanties about lighthouses"
     before = resolve(api, need)
     doc = copy.deepcopy(seed_documents[SCOUT])
-    doc["passport"]["unfragile"]["capabilities"][2]["intents"].append("I need sea shanties written about lighthouses")
+    doc["passport"]["unfragile"]["capabilities"][2]["intents"].append(
+        "I need sea shanties written about lighthouses"
+    )
     passport_import(document=doc)
     after = resolve(api, need)
     assert after["resolved"][0]["capability"]["id"] == "openrouter-meta-llama-llama-4-scout__cap_2"
-    assert after["resolved"][0]["rank"]["matchedText"] == "I need sea shanties written about lighthouses"
-    assert after["resolved"][0]["rank"]["similarity"] > (before["resolved"][0]["rank"]["similarity"] if before["resolved"] else 0)
+    assert (
+        after["resolved"][0]["rank"]["matchedText"]
+        == "I need sea shanties written about lighthouses"
+    )
+    assert after["resolved"][0]["rank"]["similarity"] > (
+        before["resolved"][0]["rank"]["similarity"] if before["resolved"] else 0
+    )
 
 
 @pytest.mark.django_db
-def test_outcomes_and_feedback_update_the_passport(seeds: list[str], model: Any, api: Any, settings: Any) -> None:
+def test_outcomes_and_feedback_update_the_passport(
+    seeds: list[str], model: Any, api: Any, settings: Any
+) -> None:
     answer = resolve(api, "translate customer emails from Spanish into German", limit=1)
     result = answer["resolved"][0]
     assert result["capability"]["id"] == "openrouter-liquid-lfm-2-24b-a2b__cap_7"
@@ -151,20 +208,32 @@ def test_outcomes_and_feedback_update_the_passport(seeds: list[str], model: Any,
     assert outcomes_apply() == 1
     assert outcomes_apply() == 0
     cap = Capability.objects.get(capability_id="openrouter-liquid-lfm-2-24b-a2b__cap_7")
-    assert (cap.matches, cap.avg_confidence, cap.top_intents) == (1, result["matchConfidence"], [result["rank"]["matchedText"]])
+    assert (cap.matches, cap.avg_confidence, cap.top_intents) == (
+        1,
+        result["matchConfidence"],
+        [result["rank"]["matchedText"]],
+    )
     trust = Trust.objects.get(artifact__slug=slug)
     assert (trust.matches, trust.component_sources["match_graph"]) == (1, "measured")
     assert "no observed match outcomes yet" not in trust.failure_modes
     assert PassportVersion.objects.filter(artifact__slug=slug).count() == versions + 1
 
-    feedback = {"resolveId": answer["resolveId"], "slug": slug, "callbackToken": result["callbackToken"], "outcome": "success"}
+    feedback = {
+        "resolveId": answer["resolveId"],
+        "slug": slug,
+        "callbackToken": result["callbackToken"],
+        "outcome": "success",
+    }
     forged = dict(feedback, callbackToken=result["callbackToken"][:-2] + "AA")
     response = api.post("/api/v1/feedback", forged, format="json")
     assert (response.status_code, response.json()["error"]["code"]) == (403, "invalid_token")
     other = dict(feedback, slug=MAVERICK)
     assert api.post("/api/v1/feedback", other, format="json").status_code == 403
     response = api.post("/api/v1/feedback", feedback, format="json")
-    assert (response.status_code, response.json()) == (201, {"recorded": True, "resolveId": answer["resolveId"], "slug": slug, "outcome": "success"})
+    assert (response.status_code, response.json()) == (
+        201,
+        {"recorded": True, "resolveId": answer["resolveId"], "slug": slug, "outcome": "success"},
+    )
     response = api.post("/api/v1/feedback", feedback, format="json")
     assert (response.status_code, response.json()["error"]["code"]) == (409, "token_used")
     assert outcomes_apply() == 1
@@ -173,12 +242,22 @@ def test_outcomes_and_feedback_update_the_passport(seeds: list[str], model: Any,
     document = api.get(f"/api/v1/passport/{slug}").json()
     served_cap = document["passport"]["unfragile"]["capabilities"][7]
     assert (served_cap["matches"], served_cap["success_rate"]) == (1, 1)
-    assert document["passport"]["registry"]["outcomes"]["openrouter-liquid-lfm-2-24b-a2b__cap_7"]["feedback"] == 1
+    assert (
+        document["passport"]["registry"]["outcomes"]["openrouter-liquid-lfm-2-24b-a2b__cap_7"][
+            "feedback"
+        ]
+        == 1
+    )
     assert document["passport"]["unfragile"]["trust"]["observed_outcomes"]["success_rate"] == 1
 
     settings.MATCH_FEEDBACK_TTL = -60
     late = resolve(api, "translate customer emails from Spanish into German", limit=1)
-    expired = {"resolveId": late["resolveId"], "slug": slug, "callbackToken": late["resolved"][0]["callbackToken"], "outcome": "failure"}
+    expired = {
+        "resolveId": late["resolveId"],
+        "slug": slug,
+        "callbackToken": late["resolved"][0]["callbackToken"],
+        "outcome": "failure",
+    }
     response = api.post("/api/v1/feedback", expired, format="json")
     assert (response.status_code, response.json()["error"]["code"]) == (403, "expired_token")
 
@@ -188,9 +267,21 @@ def test_outcomes_and_feedback_update_the_passport(seeds: list[str], model: Any,
     [
         ({}, "resolveId"),
         ({"resolveId": "x", "slug": "s", "callbackToken": "t", "outcome": "meh"}, "outcome"),
-        ({"resolveId": "not-a-uuid", "slug": "s", "callbackToken": "1.x", "outcome": "success"}, "resolveId"),
+        (
+            {"resolveId": "not-a-uuid", "slug": "s", "callbackToken": "1.x", "outcome": "success"},
+            "resolveId",
+        ),
         ({"resolveId": 5, "slug": "s", "callbackToken": "t", "outcome": "success"}, "resolveId"),
-        ({"resolveId": "00000000-0000-0000-0000-000000000000", "slug": "s", "callbackToken": "t", "outcome": "success", "note": 7}, "note"),
+        (
+            {
+                "resolveId": "00000000-0000-0000-0000-000000000000",
+                "slug": "s",
+                "callbackToken": "t",
+                "outcome": "success",
+                "note": 7,
+            },
+            "note",
+        ),
     ],
 )
 @pytest.mark.django_db

@@ -75,10 +75,13 @@ def test_bootstrap_uses_the_live_catalog_when_it_answers(
     ]
     again = run_bootstrap()
     assert again[0:2] == ["passports: 3 records read", "  unchanged  3"]
-    assert again[-2].startswith(f"openrouter {live_catalog}: already imported (sha256 ")
-    assert again[-1].startswith(
+    assert again[-4].startswith(f"openrouter {live_catalog}: already imported (sha256 ")
+    assert again[-3].startswith(
         f"litellm {tmp_path}/litellm_model_prices_test.json: already imported"
     )
+    # The index of this unchanged registry is loaded from disk, not built again.
+    assert again[-1] == lines[-1]
+    assert lines[-1].startswith("matching index v") and lines[-1].endswith(" capabilities")
     assert CatalogSnapshot.objects.count() == 2
 
 

@@ -29,7 +29,9 @@ NOT_MODELS = {
 
 
 @pytest.fixture(scope="module")
-def full_registry(django_db_setup: Any, django_db_blocker: Any) -> Iterator[list[str]]:
+def full_registry(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[str]]:
     assert SHARED_DATA.is_dir(), (
         f"{SHARED_DATA} is missing: the catalogs ship beside the repository"
     )
@@ -157,7 +159,30 @@ def test_second_bootstrap_changes_nothing(full_registry: list[str]) -> None:
     call_command("bootstrap", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[:2] == ["passports: 3 records read", "  unchanged  3"]
-    assert [line.split(":")[1].strip().split(" (")[0] for line in lines[3:]] == [
+    assert [line.split(":")[1].strip().split(" (")[0] for line in lines[3:6]] == [
         "already imported"
     ] * 3
+    # Same registry state, same index (rebuilt here from cached vectors: this test has its own folder).
+    assert lines[6:] == full_registry[-2:]
     assert dict(Artifact.objects.values_list("slug", "content_digest")) == digests
+
+
+def test_invoice_screenshots_resolve_to_image_models_only(
+    full_registry: list[str], api: Any
+) -> None:
+    response = api.post(
+        "/api/v1/resolve",
+        {"intent": "read screenshots of invoices and return JSON", "limit": 20},
+        format="json",
+    )
+    answer = response.json()
+    assert answer["required"]["input_modalities"] == ["image"]
+    assert answer["required"]["understood"] == ["image input (from 'screenshots')"]
+    slugs = [result["artifact"]["slug"] for result in answer["resolved"]]
+    assert len(slugs) == 20
+    image_models = set(
+        ArtifactFacet.objects.filter(kind="input_modality", value="image").values_list(
+            "artifact__slug", flat=True
+        )
+    )
+    assert set(slugs) <= image_models

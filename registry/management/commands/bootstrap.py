@@ -53,6 +53,7 @@ class Command(BaseCommand):
         summary = passports_import_paths(paths=[str(SEED_DIR)])
         self.say(summary)
         if options["skip_catalogs"]:
+            self.build_index()
             return
         live = fetch_openrouter_live(
             settings.OPENROUTER_MODELS_URL, settings.OPENROUTER_FETCH_TIMEOUT
@@ -81,6 +82,17 @@ class Command(BaseCommand):
             self.import_once(Source.OPENROUTER, label, data)
         for label, data in litellm_inputs:
             self.import_once(Source.LITELLM, label, data)
+        self.build_index()
+
+    def build_index(self) -> None:
+        from matching.services import current_index, registry_state
+
+        state = registry_state()
+        self.stdout.write(f"matching index for registry state {state}: loading or building")
+        index = current_index()
+        self.stdout.write(
+            f"matching index {index.state}: {len(index)} texts of {index.capability_count} capabilities"
+        )
 
     def import_once(self, source: str, label: str, data: bytes) -> None:
         digest = hashlib.sha256(data).hexdigest()

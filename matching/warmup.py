@@ -1,0 +1,26 @@
+"""Load the model and the index once, when a web process starts (gunicorn --preload)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+logger = logging.getLogger(__name__)
+
+
+def warm() -> None:
+    from .embeddings import get_embedder
+    from .services import current_index
+
+    started = time.perf_counter()
+    # Load only: a forward pass here would start torch's thread pool in the
+    # gunicorn master, and workers forked after that hang on their first encode.
+    embedder = get_embedder()
+    index = current_index(embedder=embedder)
+    logger.info(
+        "matching ready: %d texts of %d capabilities (state %s) in %.1f s",
+        len(index),
+        index.capability_count,
+        index.state,
+        time.perf_counter() - started,
+    )
