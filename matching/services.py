@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from passports.models import PassportVersion
 from passports.services import timestamp
@@ -367,37 +367,66 @@ def _rank_hits(
             best_by_capability[hit.capability] = hit
     if not best_by_capability:
         return []
-    capabilities = {
+    # Rank on a few plain columns; full rows (JSON lists) only for what is shown.
+    facts = {
+        pk: (artifact_id, success_rate, feedback, score, slug)
+        for pk, artifact_id, success_rate, feedback, score, slug in Capability.objects.filter(
+            pk__in=best_by_capability
+        ).values_list(
+            "pk",
+            "artifact_id",
+            "success_rate",
+            "feedback_count",
+            "artifact__trust__score",
+            "artifact__slug",
+        )
+    }
+    by_artifact: dict[int, list[tuple[ranking.Rank, int, Any]]] = defaultdict(list)
+    for pk, hit in best_by_capability.items():
+        if pk not in facts:
+            continue
+        artifact_id, success_rate, feedback, score, _slug = facts[pk]
+        scored = ranking.rank(
+            similarity=hit.similarity,
+            trust_score=score,
+            success_rate=success_rate,
+            feedback=feedback,
+        )
+        by_artifact[artifact_id].append((scored, pk, hit))
+    ranked = sorted(
+        (sorted(entries, key=lambda e: (-e[0].total, e[1])) for entries in by_artifact.values()),
+        key=lambda entries: (-entries[0][0].total, facts[entries[0][1]][4]),
+    )
+    ranked = [
+        entries for entries in ranked if entries[0][0].similarity >= ranking.NO_MATCH_THRESHOLD
+    ]
+    shown = ranked[: request.limit + 1]
+    wanted = {pk for entries in shown for _rank, pk, _hit in entries[:4]}
+    full = {
         cap.pk: cap
-        for cap in Capability.objects.filter(pk__in=best_by_capability).select_related(
+        for cap in Capability.objects.filter(pk__in=wanted).select_related(
             "artifact", "artifact__trust"
         )
     }
-    by_artifact: dict[int, list[tuple[ranking.Rank, Capability, Any]]] = defaultdict(list)
-    for pk, hit in best_by_capability.items():
-        cap = capabilities.get(pk)
-        if cap is None:
-            continue
-        scored = ranking.rank(
-            similarity=hit.similarity,
-            trust_score=cap.artifact.trust.score,
-            success_rate=cap.success_rate,
-            feedback=cap.feedback_count,
-        )
-        by_artifact[cap.artifact_id].append((scored, cap, hit))
-    ordered = sorted(
-        (sorted(entries, key=lambda e: (-e[0].total, e[1].pk)) for entries in by_artifact.values()),
-        key=lambda entries: (-entries[0][0].total, entries[0][1].artifact.slug),
-    )
-    ordered = [
-        entries for entries in ordered if entries[0][0].similarity >= ranking.NO_MATCH_THRESHOLD
-    ]
+    ordered = [[(r, full[pk], h) for r, pk, h in entries[:4]] for entries in shown]
+    total_fitting = len(ranked)
     top = ordered[: request.limit]
-    latest: dict[int, PassportVersion] = {}
-    for version in PassportVersion.objects.filter(
-        artifact_id__in=[e[0][1].artifact_id for e in top]
-    ).order_by("-number"):
-        latest.setdefault(version.artifact_id, version)
+    newest = dict(
+        PassportVersion.objects.filter(artifact_id__in=[e[0][1].artifact_id for e in top])
+        .values("artifact_id")
+        .annotate(newest=Max("number"))
+        .values_list("artifact_id", "newest")
+    )
+    latest: dict[int, PassportVersion] = (
+        {
+            version.artifact_id: version
+            for version in PassportVersion.objects.filter(
+                Q(*[Q(artifact_id=a, number=n) for a, n in newest.items()], _connector=Q.OR)
+            )
+        }
+        if newest
+        else {}
+    )
     expires = int(
         (datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp()
     )
@@ -417,11 +446,11 @@ def _rank_hits(
         if following is not None:
             nxt = following[0]
             vs = (
-                f"Ranked {position + 1} of {len(ordered)} fitting models; next is {nxt[1].artifact.name} "
+                f"Ranked {position + 1} of {total_fitting} fitting models; next is {nxt[1].artifact.name} "
                 f"({nxt[1].name}) at similarity {nxt[0].similarity:.2f} vs {scored.similarity:.2f} here."
             )
         else:
-            vs = f"Ranked {position + 1} of {len(ordered)} fitting models; no other model fits as well."
+            vs = f"Ranked {position + 1} of {total_fitting} fitting models; no other model fits as well."
         results.append(
             {
                 "artifact": {
