@@ -23,7 +23,7 @@ from django.db.models import Max, Q
 from passports.models import PassportVersion
 from passports.services import timestamp
 from registry.errors import ApplicationError, NotFound
-from registry.models import Artifact, ArtifactFacet, Capability
+from registry.models import Artifact, ArtifactFacet, Capability, clock_read
 from registry.services import content_refresh, trust_refresh
 
 from . import ranking
@@ -45,9 +45,12 @@ TOP_INTENTS = 5
 
 
 def registry_state() -> str:
-    """What the index must reflect: every content change signs a version, so the newest one."""
-    latest = PassportVersion.objects.aggregate(latest=Max("id"))["latest"] or 0
-    return f"v{latest}"
+    """What the index must reflect: the clock that every write of capability text moves.
+
+    Outcomes (matches, success rates) do not move it: ranking reads those from
+    the database on every resolve.
+    """
+    return f"t{clock_read('capability_texts')}"
 
 
 def index_folder() -> Path:

@@ -345,3 +345,30 @@ class CatalogSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.label}"
+
+
+class RegistryClock(models.Model):
+    """Counters that move when something others cache changes (the matching index reads
+    "capability_texts"). Ticked in the same transaction as the change."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+CAPABILITY_TEXT_FIELDS = frozenset(
+    {"name", "description", "intents", "best_for", "artifact", "position"}
+)
+
+
+def clock_tick(name: str) -> None:
+    if not RegistryClock.objects.filter(name=name).update(value=F("value") + 1):
+        RegistryClock.objects.get_or_create(name=name)
+        RegistryClock.objects.filter(name=name).update(value=F("value") + 1)
+
+
+def clock_read(name: str) -> int:
+    value = RegistryClock.objects.filter(name=name).values_list("value", flat=True).first()
+    return int(value or 0)

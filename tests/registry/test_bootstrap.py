@@ -81,7 +81,7 @@ def test_bootstrap_uses_the_live_catalog_when_it_answers(
     )
     # The index of this unchanged registry is loaded from disk, not built again.
     assert again[-1] == lines[-1]
-    assert lines[-1].startswith("matching index v") and lines[-1].endswith(" capabilities")
+    assert lines[-1].startswith("matching index t") and lines[-1].endswith(" capabilities")
     assert CatalogSnapshot.objects.count() == 2
 
 
