@@ -8,6 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_catalogs  # noqa: E402
+import match_quality  # noqa: E402
 import passport_requests  # noqa: E402
 import verify  # noqa: E402
 
@@ -16,5 +17,6 @@ if __name__ == "__main__":
     try:
         passport_requests.main(var_dir)
         verify.main(var_dir)
+        match_quality.main(var_dir)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)

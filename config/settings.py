@@ -198,7 +198,7 @@ MATCH_WARM_ON_START = env_bool("MATCH_WARM_ON_START", True)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 _BROKER_DIR = VAR_DIR / "broker"
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
