@@ -15,11 +15,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DEV_SET = REPO / "tests" / "matching" / "dev_set.json"
 GORILLA = REPO.parent / "shared" / "data" / "gorilla"
-NO_FILTERS = {
+NO_FILTERS: dict[str, Any] = {
     "input_modalities": [],
     "output_modalities": [],
     "min_context": None,
@@ -41,11 +42,11 @@ def _setup(var_dir: Path) -> None:
 
 
 def _resolve(
-    intent: str, limit: int, filters: dict[str, object] | None = None
-) -> dict[str, object]:
+    intent: str, limit: int, filters: dict[str, Any] | None = None
+) -> dict[str, Any]:
     from matching.services import resolve, resolve_request
 
-    body: dict[str, object] = {"intent": intent, "limit": limit}
+    body: dict[str, Any] = {"intent": intent, "limit": limit}
     if filters is not None:
         body["filters"] = filters
     return resolve(request=resolve_request(body), base_url="http://bench")
@@ -59,7 +60,7 @@ def seeds_part(var_dir: Path) -> None:
     data = json.loads(DEV_SET.read_text())
     p1 = r3 = mrr = 0.0
     for case in data["seeds"]:
-        ids = [r["capability"]["id"] for r in _resolve(case["need"], 10)["resolved"]]  # type: ignore[index]
+        ids = [r["capability"]["id"] for r in _resolve(case["need"], 10)["resolved"]]
         ranks = [i for i, cap in enumerate(ids, 1) if cap in case["expected"]]
         p1 += bool(ranks and ranks[0] == 1)
         r3 += bool(ranks and ranks[0] <= 3)
@@ -83,20 +84,20 @@ def catalog_part(var_dir: Path) -> None:
     constraint_ok = 0
     for case in data["catalog"]:
         answer = _resolve(case["need"], 10)
-        names = [r["capability"]["name"] for r in answer["resolved"]]  # type: ignore[index]
+        names = [r["capability"]["name"] for r in answer["resolved"]]
         ranks = [i for i, name in enumerate(names, 1) if name in case["expected_names"]]
         p1 += bool(ranks and ranks[0] == 1)
         r3 += bool(ranks and ranks[0] <= 3)
         mrr += 1 / ranks[0] if ranks else 0
-        required = answer["required"]  # type: ignore[index]
-        ok = all(required[key] == value for key, value in case["required"].items())  # type: ignore[index]
+        required = answer["required"]
+        ok = all(required[key] == value for key, value in case["required"].items())
         for modality in case["required"].get("input_modalities", []):
             allowed = set(
                 ArtifactFacet.objects.filter(kind="input_modality", value=modality).values_list(
                     "artifact__slug", flat=True
                 )
             )
-            ok = ok and all(r["artifact"]["slug"] in allowed for r in answer["resolved"])  # type: ignore[index]
+            ok = ok and all(r["artifact"]["slug"] in allowed for r in answer["resolved"])
         constraint_ok += ok
     n = len(data["catalog"])
     print(
@@ -153,7 +154,7 @@ def gorilla_part(var_dir: Path) -> None:
         slugs = [
             r["artifact"]["slug"]
             for r in _resolve(case["intent"][:2000], 5, NO_FILTERS)["resolved"]
-        ]  # type: ignore[index]
+        ]
         domain1 += bool(slugs and domain_of[slugs[0]] == case["expected_domain"])
         names = {models[int(s.split("-")[1])]["api_name"] for s in slugs}
         model5 += case["expected_model"] in names

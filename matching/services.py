@@ -578,7 +578,9 @@ def outcomes_apply(*, batch: int = 500) -> int:
             )
             artifacts.add(cap.artifact_id)
         for artifact in (
-            Artifact.objects.select_for_update().filter(pk__in=artifacts).select_related("trust")
+            Artifact.objects.select_for_update(of=("self",))
+            .filter(pk__in=artifacts)
+            .select_related("trust")
         ):
             trust_outcomes_refresh(artifact=artifact)
             trust_refresh(artifact=artifact)
