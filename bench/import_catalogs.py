@@ -16,6 +16,7 @@ def main() -> Path:
     env = scratch_env(var_dir)
     start = time.perf_counter()
     manage(env, "migrate", "-v0")
+    manage(env, "passport_keys", "generate")  # DEBUG=0: keys are made on purpose, as in production
     migrated = time.perf_counter()
     out = manage(env, "bootstrap")
     imported = time.perf_counter()

@@ -41,9 +41,7 @@ def _setup(var_dir: Path) -> None:
     django.setup()
 
 
-def _resolve(
-    intent: str, limit: int, filters: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def _resolve(intent: str, limit: int, filters: dict[str, Any] | None = None) -> dict[str, Any]:
     from matching.services import resolve, resolve_request
 
     body: dict[str, Any] = {"intent": intent, "limit": limit}

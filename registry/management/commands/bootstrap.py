@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from passports.canonical import DocumentError, parse_json
+from registry.errors import ApplicationError
 from registry.importers.litellm import litellm_import
 from registry.importers.openrouter import models_of, openrouter_import, snapshot_time
 from registry.importers.passports import passports_import_paths
@@ -49,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--skip-catalogs", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self.bootstrap(options)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+
+    def bootstrap(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         summary = passports_import_paths(paths=[str(SEED_DIR)])
         self.say(summary)
