@@ -54,6 +54,7 @@ def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
         [
             str(BIN / "gunicorn"),
             "config.wsgi",
+            "--preload",  # as `make run`: the model and index load before workers fork
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -66,7 +67,7 @@ def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -74,7 +75,7 @@ def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
             except OSError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("gunicorn did not start within 30 s")
+            raise RuntimeError("gunicorn did not start within 120 s")
         yield base
     finally:
         process.terminate()
