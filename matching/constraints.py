@@ -37,7 +37,8 @@ PATTERNS: dict[tuple[str, str], list[str]] = {
         rf"\b{_GENERATE}\b(?:\W+\w+){{0,5}}?\W+{_AUDIO_NOUN}\b",
         r"\btext[- ]to[- ]speech\b",
         r"\btts\b",
-        r"\bread (?:it |them |this |text )?(?:aloud|out loud)\b",
+        r"\b(?:read|speak|say)\b(?:\W+\w+){0,4}?\W+(?:aloud|out loud)\b",
+        r"\bin a (?:natural|human|realistic) voice\b",
         r"\bnarrat(?:e|es|ed|ing|ion)\b",
         r"\bvoice[- ]?overs?\b",
         r"\bspoken (?:version|audio)\b",
@@ -46,6 +47,7 @@ PATTERNS: dict[tuple[str, str], list[str]] = {
         r"\bembeddings?\b",
         r"\bvectori[sz]e\b",
         r"\bvector representations?\b",
+        r"\bvectors? (?:for|of) (?:semantic |similarity )?(?:search|retrieval|similarity|my|our|the)\b",
     ],
     ("input", "image"): [
         r"\b(?:image|images|photo|photos|photograph|photographs|picture|pictures|screenshot|screenshots|screen ?shots?|scans?|scanned|charts?|diagrams?|infographics?|png|jpe?g|webp|handwriting|handwritten|whiteboard|receipts? photos?|figures? in)\b",

@@ -24,6 +24,8 @@ from matching.constraints import FilterError, apply_filters, read_constraints
         ("fit a 1M token codebase in one prompt", [], [], 1000000),
         ("chat with a 128k context window", [], [], 128000),
         ("write a haiku about autumn", [], [], None),
+        ("speak my articles aloud in a natural voice", [], ["audio"], None),
+        ("vectors for semantic search over my wiki", [], ["embeddings"], None),
     ],
 )
 def test_constraints_read_from_words(
