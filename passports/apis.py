@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -69,6 +67,3 @@ def schema_json(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(document_schema())
     response["Content-Type"] = "application/schema+json"
     return response
-
-
-__all__: list[Any] = ["VerifyApi", "PublicKeyApi", "jwks", "schema_json"]

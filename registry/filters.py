@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from .models import Artifact
@@ -67,6 +67,3 @@ def first_error(errors: Any) -> tuple[str, str]:
     for field, messages in errors.items():
         return field, f"{field}: {messages[0]}"
     return "query", "invalid query"
-
-
-__all__ = ["PassportFilter", "first_error", "Q"]

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import transaction
 
-from passports.canonical import DocumentError
 from passports.schema import validate
 
 from . import trust as trust_rules
@@ -473,10 +472,3 @@ def content_refresh(*, artifact: Artifact) -> bool:
     artifact.content_digest = digest
     Artifact.objects.filter(pk=artifact.pk).update(content_digest=digest)
     return True
-
-
-def document_error(exc: DocumentError, *, field_prefix: str = "") -> DocumentRejected:
-    field_name = exc.field
-    if field_prefix and field_name:
-        field_name = f"{field_prefix}.{field_name}"
-    return DocumentRejected(exc.message, code=exc.code, field=field_name or field_prefix or None)

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from matching.tasks import enqueue_index_rebuild
 from passports.selectors import served_document, version_get, version_list
 from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact
@@ -93,6 +94,7 @@ class PassportListApi(APIView):
     def post(self, request: Request) -> Response:
         self.check_staff(request)
         outcome = passport_import(document=request.data, source="api")
+        transaction.on_commit(enqueue_index_rebuild)
         status = 201 if outcome.status == "created" else 200
         return Response(
             {"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings},
@@ -108,6 +110,7 @@ class PassportListApi(APIView):
             if not Artifact.objects.filter(slug=slug).exists():
                 raise NotFound(f"no passport with slug {slug!r}", field="unfragile.artifact.slug")
             outcome = passport_import(document=request.data, source="api")
+            transaction.on_commit(enqueue_index_rebuild)
         return Response(
             {"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings}
         )
