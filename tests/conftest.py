@@ -77,3 +77,11 @@ def seeds(db: Any) -> list[str]:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+def served(api: APIClient, slug: str, **params: Any) -> dict[str, Any]:
+    """GET a passport through the API; it must answer 200."""
+    response = api.get(f"/api/v1/passport/{slug}", params)
+    assert response.status_code == 200, response.content
+    document: dict[str, Any] = response.json()
+    return document

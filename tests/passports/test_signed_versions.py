@@ -16,15 +16,14 @@ from passports.schema import validate
 from passports.signing import jwk_thumbprint
 from registry.importers.openrouter import openrouter_import
 from registry.services import passport_import
+from tests.conftest import served as served_passport
 from tests.registry.test_import_catalogs import MAVERICK, catalog
 
 SLUG = "meta-llama-llama-4-scout"
 
 
 def served(api: Any, slug: str = SLUG, **params: Any) -> dict[str, Any]:
-    response = api.get(f"/api/v1/passport/{slug}", params)
-    assert response.status_code == 200
-    return response.json()
+    return served_passport(api, slug, **params)
 
 
 def verify_post(api: Any, document: Any) -> dict[str, Any]:

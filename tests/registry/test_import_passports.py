@@ -13,13 +13,7 @@ from django.core.management.base import CommandError
 from registry.importers.passports import passports_import_paths
 from registry.models import Artifact, Capability, ImportWarning, Trust
 from registry.services import DocumentRejected, passport_import
-from tests.conftest import SEED_DIR, SEED_FILES
-
-
-def served(api: Any, slug: str) -> dict[str, Any]:
-    response = api.get(f"/api/v1/passport/{slug}")
-    assert response.status_code == 200
-    return response.json()
+from tests.conftest import SEED_DIR, SEED_FILES, served
 
 
 @pytest.mark.django_db
