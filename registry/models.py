@@ -150,6 +150,9 @@ class Capability(models.Model):
     last_matched_at = models.CharField(max_length=32, blank=True, default="")
     feedback_count = models.PositiveIntegerField(default=0)
     successes = models.PositiveIntegerField(default=0)
+    # Live probes of this capability's kinds within the probe window (probes app).
+    probe_runs = models.PositiveIntegerField(default=0)
+    probe_passes = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["artifact_id", "position"]
@@ -209,6 +212,8 @@ class Trust(models.Model):
 
     maintenance = models.JSONField(default=dict, blank=True)
     community = models.JSONField(default=dict, blank=True)
+    # Live-probe figures the registry measured (probes app), served in observed_outcomes.
+    probe_outcomes = models.JSONField(default=dict, blank=True)
     # Unknown members of trust, rank_breakdown, weights and observed_outcomes.
     extra = models.JSONField(default=dict, blank=True)
 
@@ -285,6 +290,10 @@ class ProviderEndpoint(models.Model):
     features = models.JSONField(default=list, blank=True)  # e.g. ["tools", "vision"]
     match_rule = models.CharField(max_length=64, blank=True, default="")
     raw = models.JSONField(default=dict, blank=True)  # the catalog entry as given
+    # Live probes: whether beat may probe it, and its published probe status
+    # ({"status", "runs", "success_rate", "last_probed_at", "paused_at", "reason"}).
+    probe_enabled = models.BooleanField(default=True)
+    probe_status = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
