@@ -1,0 +1,55 @@
+"""Reads of probe evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.models import Artifact
+
+from .models import ProbeRun
+
+
+def _stamp(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def latest_evidence(*, artifact: Artifact) -> list[dict[str, Any]]:
+    """The latest finished run per endpoint and kind, newest slot first.
+
+    One dict per (endpoint, kind): provider, model, kind, status, http_status,
+    latency_ms, ttft_ms, started_at, finished_at (ISO 8601 UTC), error_class, slot.
+    Stable: the passport page and GET /api/v1/passport/<slug>/probes read it.
+    """
+    runs = (
+        ProbeRun.objects.filter(artifact=artifact, state=ProbeRun.State.DONE)
+        .select_related("endpoint")
+        .order_by("endpoint_id", "kind", "-slot", "-pk")
+    )
+    seen: set[tuple[int, str]] = set()
+    evidence: list[dict[str, Any]] = []
+    for run in runs[:2000]:
+        key = (run.endpoint_id, run.kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        evidence.append(
+            {
+                "endpoint_id": run.endpoint_id,
+                "provider": run.endpoint.provider,
+                "model": run.endpoint.model_name,
+                "kind": run.kind,
+                "status": run.status,
+                "http_status": run.http_status,
+                "latency_ms": run.latency_ms,
+                "ttft_ms": run.ttft_ms,
+                "prompt_tokens": run.prompt_tokens,
+                "completion_tokens": run.completion_tokens,
+                "error_class": run.error_class,
+                "message": run.message,
+                "slot": _stamp(run.slot),
+                "started_at": _stamp(run.started_at),
+                "finished_at": _stamp(run.finished_at),
+            }
+        )
+    evidence.sort(key=lambda e: (e["finished_at"] or "", e["provider"], e["kind"]), reverse=True)
+    return evidence
