@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "registry",
     "passports",
     "matching",
+    "probes",
 ]
 
 MIDDLEWARE = [
@@ -199,12 +200,21 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 _BROKER_DIR = VAR_DIR / "broker"
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "filesystem://localhost//"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        # Without it kombu writes control/ (broadcast exchanges) into the working directory.
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
+else:
+    # Redis: a message a dead worker took (acks_late, not acked) goes back to the
+    # queue after this many seconds. Longer than the longest task (probes: 300 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    }
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -212,6 +222,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Live probes (probes app): beat schedules a round every PROBE_INTERVAL_SECONDS;
+# one round makes at most PROBE_BUDGET_PER_RUN probe calls.
+PROBE_INTERVAL_SECONDS = env_int("PROBE_INTERVAL_SECONDS", 3 * 3600)
+PROBE_BUDGET_PER_RUN = env_int("PROBE_BUDGET_PER_RUN", 200)
+PROBE_WINDOW_SECONDS = env_int("PROBE_WINDOW_SECONDS", 7 * 24 * 3600)
+PROBE_CONNECT_TIMEOUT = float(env_str("PROBE_CONNECT_TIMEOUT", "5"))
+PROBE_READ_TIMEOUT = float(env_str("PROBE_READ_TIMEOUT", "60"))
+PROBE_MAX_ATTEMPTS = env_int("PROBE_MAX_ATTEMPTS", 3)
+PROBE_BACKOFF_SECONDS = float(env_str("PROBE_BACKOFF_SECONDS", "1"))
+PROBE_BACKOFF_CAP_SECONDS = float(env_str("PROBE_BACKOFF_CAP_SECONDS", "30"))
+PROBE_RATE_PER_SECOND = float(env_str("PROBE_RATE_PER_SECOND", "2"))  # per provider
+PROBE_BREAKER_THRESHOLD = env_int("PROBE_BREAKER_THRESHOLD", 5)
+PROBE_BREAKER_COOLDOWN_SECONDS = env_int("PROBE_BREAKER_COOLDOWN_SECONDS", 24 * 3600)
+# A run claimed longer ago than this belongs to a dead worker and may be taken over.
+PROBE_CLAIM_TIMEOUT_SECONDS = env_int("PROBE_CLAIM_TIMEOUT_SECONDS", 360)
+PROBE_LONG_CONTEXT_TOKENS = env_int("PROBE_LONG_CONTEXT_TOKENS", 4000)
+CELERY_BEAT_SCHEDULE = {
+    "probes-round": {"task": "probes.schedule", "schedule": float(PROBE_INTERVAL_SECONDS)},
+}
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from matching.apis import FeedbackApi, ResolveApi
 from passports.apis import PublicKeyApi, VerifyApi, jwks, schema_json
+from probes.apis import PassportEndpointsApi, PassportProbesApi
 from registry.api.views import PassportDetailApi, PassportListApi, PassportVersionsApi, ValidateApi
 
 api_v1 = [
@@ -14,6 +14,12 @@ api_v1 = [
         PassportVersionsApi.as_view(),
         name="passport-versions",
     ),
+    path(
+        "api/v1/passport/<str:slug>/endpoints",
+        PassportEndpointsApi.as_view(),
+        name="passport-endpoints",
+    ),
+    path("api/v1/passport/<str:slug>/probes", PassportProbesApi.as_view(), name="passport-probes"),
     path("api/v1/validate", ValidateApi.as_view(), name="validate"),
     path("api/v1/verify", VerifyApi.as_view(), name="verify"),
     path("api/v1/trust-passport-public-key", PublicKeyApi.as_view(), name="public-key"),

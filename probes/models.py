@@ -35,7 +35,7 @@ class ProbeRun(models.Model):
         DONE = "done"
 
     class Status(models.TextChoices):
-        PASS = "pass"  # answered, and the checker accepted the answer
+        PASS = "pass"  # noqa: S105 - answered, and the checker accepted the answer
         FAIL = "fail"  # answered, and the checker rejected it
         ERROR = "error"  # no usable answer: timeout, HTTP error, malformed body, cut stream
         SKIPPED = "skipped"  # not called: no API key in the environment, breaker open

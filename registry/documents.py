@@ -229,6 +229,9 @@ def _trust_document(trust: Trust) -> dict[str, Any]:
         "last_matched_at": trust.last_matched_at,
     }
     outcomes.update(extra.get("observed_outcomes", {}))
+    # Live-probe figures (probes app) once an endpoint was probed: measured, so they
+    # stand over anything a document stated under the same names.
+    outcomes.update(trust.probe_outcomes or {})
     doc: dict[str, Any] = {
         "score": trust.score,
         "verified": trust.verified,
@@ -320,6 +323,8 @@ def endpoint_document(endpoint: ProviderEndpoint) -> dict[str, Any]:
         "input_modalities": endpoint.input_modalities,
         "output_modalities": endpoint.output_modalities,
         "features": endpoint.features,
+        # Live-probe status once probed: passing, degraded, or paused by the circuit breaker.
+        **({"probe": endpoint.probe_status} if endpoint.probe_status else {}),
     }
 
 

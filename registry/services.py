@@ -169,6 +169,13 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
         .order_by("position")
         .values("description", *CAPABILITY_LIST_KEYS)
     )
+    probe_statuses = [
+        status.get("status") if isinstance(status, dict) else None
+        for status in artifact.endpoints.values_list("probe_status", flat=True)
+    ]
+    probed = trust.probe_outcomes or {}
+    if probed:
+        _observed_rates_refresh(artifact=artifact, trust=trust)
     sources = dict(trust.component_sources or {})
     measured_names = [name for name in COMPONENTS if sources.get(name) != "imported"]
     if measured_names:
@@ -190,12 +197,15 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
                 capabilities=capabilities,
                 facts_known=facts_known,
             ),
-            probe_pass_rate=None,
-            provider_count=artifact.endpoints.count(),
+            probe_pass_rate=trust_rules.probe_pass_rate(
+                passes=int(probed.get("probe_passes") or 0), runs=int(probed.get("probe_runs") or 0)
+            ),
+            provider_count=len(probe_statuses),
             matches=trust.matches,
             successes=round(trust.matches * trust.success_rate),
             days_since_evidence=_days_since(
-                (trust.maintenance or {}).get("updated_at")
+                probed.get("last_probed_at")
+                or (trust.maintenance or {}).get("updated_at")
                 or (artifact.facts_as_of.isoformat() if artifact.facts_as_of else None),
                 now,
             ),
@@ -211,12 +221,13 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
         weights=trust.weights(),
         verified=artifact.verified,
         observed_matches=trust.matches,
+        probes_paused="paused" in probe_statuses,
     )
     stated = set(trust.stated_fields or [])
     if "failure_modes" in stated:
         # Status lines are the registry's to keep current, even in a stated list:
         # "no observed match outcomes yet" goes once outcomes are observed.
-        status_lines = (trust_rules.UNVERIFIED_BUILDER, trust_rules.NO_OUTCOMES)
+        status_lines = trust_rules.STATUS_LINES
         current = [line for line in derived.failure_modes if line in status_lines]
         trust.failure_modes = [m for m in trust.failure_modes if m not in status_lines] + current
     warnings: list[dict[str, Any]] = []
@@ -243,6 +254,29 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
         [ImportWarning(artifact=artifact, source=artifact.source, **w) for w in warnings]
     )
     return warnings
+
+
+def _observed_rates_refresh(*, artifact: Artifact, trust: Trust) -> None:
+    """Success rates over feedback and live probes together (probes.outcomes counts the runs)."""
+    caps = list(Capability.objects.filter(artifact=artifact))
+    for cap in caps:
+        if cap.feedback_count or cap.probe_runs:
+            rate = trust_rules.observed_success_rate(
+                successes=cap.successes,
+                feedback=cap.feedback_count,
+                probe_passes=cap.probe_passes,
+                probe_runs=cap.probe_runs,
+            )
+            if rate != cap.success_rate:
+                cap.success_rate = rate
+                cap.save(update_fields=["success_rate"])
+    probed = trust.probe_outcomes or {}
+    trust.success_rate = trust_rules.observed_success_rate(
+        successes=sum(cap.successes for cap in caps),
+        feedback=sum(cap.feedback_count for cap in caps),
+        probe_passes=int(probed.get("probe_passes") or 0),
+        probe_runs=int(probed.get("probe_runs") or 0),
+    )
 
 
 def _current_rows(artifact: Artifact) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -336,12 +370,17 @@ def _keep_measured(
     """Outcomes the registry measured stand over what a re-imported document states."""
     measured = {
         cap_id: (matches, success_rate)
-        for cap_id, matches, success_rate, feedback, last in Capability.objects.filter(
+        for cap_id, matches, success_rate, feedback, last, probe_runs in Capability.objects.filter(
             artifact=artifact
         ).values_list(
-            "capability_id", "matches", "success_rate", "feedback_count", "last_matched_at"
+            "capability_id",
+            "matches",
+            "success_rate",
+            "feedback_count",
+            "last_matched_at",
+            "probe_runs",
         )
-        if feedback or last
+        if feedback or last or probe_runs
     }
     for cap in capabilities:
         if cap["capability_id"] in measured:

@@ -31,6 +31,8 @@ DEFAULT_WEIGHTS = WEIGHTS_BY_TYPE["model"]
 
 UNVERIFIED_BUILDER = "builder identity is not verified yet"
 NO_OUTCOMES = "no observed match outcomes yet"
+PROBES_PAUSED = "live probes paused by the circuit breaker: an endpoint keeps failing"
+STATUS_LINES = (UNVERIFIED_BUILDER, NO_OUTCOMES, PROBES_PAUSED)
 DERIVED_LIST_LIMIT = 10
 
 
@@ -75,6 +77,7 @@ def derive_fields(
     weights: Mapping[str, float],
     verified: bool,
     observed_matches: int,
+    probes_paused: bool = False,
 ) -> DerivedFields:
     """The fields of `trust` that follow from the rest of the passport."""
     failure_modes = _first_distinct(
@@ -84,6 +87,8 @@ def derive_fields(
         failure_modes.append(UNVERIFIED_BUILDER)
     if observed_matches == 0:
         failure_modes.append(NO_OUTCOMES)
+    if probes_paused:
+        failure_modes.append(PROBES_PAUSED)
     return DerivedFields(
         score=trust_score(components, weights),
         permissions=_first_distinct(
@@ -115,6 +120,27 @@ FRESHNESS_HALF_LIFE_DAYS = 180.0
 
 def _clamp(value: float) -> float:
     return round(min(1.0, max(0.0, value)), 2)
+
+
+# Probe pass rate with a Beta prior: two virtual runs at 0.5, so one lucky or
+# unlucky probe does not swing quality to an extreme.
+PROBE_PRIOR = 0.5
+PROBE_PRIOR_WEIGHT = 2
+
+
+def probe_pass_rate(*, passes: int, runs: int) -> float | None:
+    """Smoothed share of probes passed in the window; None when never probed."""
+    if runs <= 0:
+        return None
+    return round((passes + PROBE_PRIOR * PROBE_PRIOR_WEIGHT) / (runs + PROBE_PRIOR_WEIGHT), 4)
+
+
+def observed_success_rate(
+    *, successes: int, feedback: int, probe_passes: int, probe_runs: int
+) -> float:
+    """Success over every observed outcome: user feedback and live probes alike."""
+    total = feedback + probe_runs
+    return round((successes + probe_passes) / total, 4) if total else 0.0
 
 
 def measured_components(evidence: Evidence) -> dict[str, float]:

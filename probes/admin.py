@@ -1,0 +1,44 @@
+"""Probe runs (read-only) and breakers; endpoints are edited in the registry admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import EndpointBreaker, ProbeRun
+
+
+@admin.register(ProbeRun)
+class ProbeRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "slot",
+        "artifact",
+        "endpoint",
+        "kind",
+        "state",
+        "status",
+        "http_status",
+        "latency_ms",
+        "error_class",
+    )
+    list_filter = ("kind", "state", "status")
+    search_fields = ("artifact__slug", "endpoint__provider", "endpoint__model_name")
+    list_select_related = ("artifact", "endpoint")
+    date_hierarchy = "slot"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(EndpointBreaker)
+class EndpointBreakerAdmin(admin.ModelAdmin):
+    list_display = ("endpoint", "consecutive_failures", "opened_at", "reason")
+    list_select_related = ("endpoint",)
+    actions = ["close_breaker"]
+
+    @admin.action(description="Close the breaker (resume probing)")
+    def close_breaker(self, request: HttpRequest, queryset: object) -> None:
+        queryset.update(consecutive_failures=0, opened_at=None, reason="")  # type: ignore[attr-defined]

@@ -1,0 +1,101 @@
+"""Adding and updating the probe endpoints of a passport (command, admin, staff API)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import transaction
+
+from registry.errors import ApplicationError, NotFound
+from registry.models import Artifact, ProviderEndpoint, Source
+from registry.services import content_refresh, trust_refresh
+
+from .services import breaker_reset
+
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
+PROVIDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def _check(base_url: Any, model: Any, api_key_env: Any, provider: Any) -> None:
+    if not isinstance(base_url, str) or not base_url:
+        raise ApplicationError("base_url must be a non-empty string", field="base_url")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(base_url) > 2000:
+        raise ApplicationError(
+            "base_url must be an http(s) URL such as https://api.example.com/v1", field="base_url"
+        )
+    if parts.username or parts.password or parts.query:
+        raise ApplicationError(
+            "base_url must not carry credentials or a query; name the key's variable in "
+            "api_key_env",
+            field="base_url",
+        )
+    if not isinstance(model, str) or not model.strip() or len(model) > 300:
+        raise ApplicationError(
+            "model must be a non-empty string of at most 300 characters", field="model"
+        )
+    if not isinstance(api_key_env, str) or (api_key_env and not ENV_NAME.match(api_key_env)):
+        raise ApplicationError(
+            "api_key_env must name an environment variable (A-Z, 0-9, _), not hold a key",
+            field="api_key_env",
+        )
+    if not isinstance(provider, str) or not PROVIDER.match(provider):
+        raise ApplicationError(
+            "provider must be 1-100 letters, digits, '.', '_' or '-'", field="provider"
+        )
+
+
+def endpoint_upsert(
+    *,
+    slug: str,
+    base_url: Any,
+    model: Any,
+    api_key_env: Any = "",
+    provider: Any = None,
+    enabled: Any = True,
+) -> tuple[ProviderEndpoint, bool]:
+    """Add or update the endpoint (provider, model) of a passport; (endpoint, created).
+
+    A changed base URL or key variable closes its breaker: it is a new endpoint.
+    The passport is re-signed when its served endpoints change.
+    """
+    if provider is None:
+        provider = urlsplit(base_url).hostname if isinstance(base_url, str) else None
+        provider = provider or "custom"
+    _check(base_url, model, api_key_env, provider)
+    if not isinstance(enabled, bool):
+        raise ApplicationError("enabled must be true or false", field="enabled")
+    with transaction.atomic():
+        artifact = (
+            Artifact.objects.select_for_update(of=("self",))
+            .select_related("trust")
+            .filter(slug=slug)
+            .first()
+        )
+        if artifact is None:
+            raise NotFound(f"no passport with slug {slug!r}", field="slug")
+        endpoint = ProviderEndpoint.objects.filter(
+            artifact=artifact, provider=provider, model_name=model
+        ).first()
+        created = endpoint is None
+        if endpoint is None:
+            endpoint = ProviderEndpoint(
+                artifact=artifact,
+                source=Source.API,
+                source_key=f"{slug}/{provider}/{model}"[:300],
+                provider=provider,
+                model_name=model,
+            )
+        moved = endpoint.base_url != base_url or endpoint.api_key_env != api_key_env
+        endpoint.base_url = base_url
+        endpoint.api_key_env = api_key_env
+        endpoint.protocol = "openai-chat"
+        endpoint.probe_enabled = enabled
+        endpoint.save()
+        if moved and not created:
+            breaker_reset(endpoint=endpoint)
+        trust_refresh(artifact=artifact)
+        content_refresh(artifact=artifact)
+    return endpoint, created

@@ -1,0 +1,181 @@
+"""Probe results into the passport: window aggregates, trust score, a new signed version.
+
+Like matching's outcomes_apply: finished runs are claimed with a conditional
+UPDATE (applied_at), each touched artifact is recomputed from its whole
+window under a row lock, and content_refresh signs a version only when a
+published value changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from passports.services import timestamp
+from registry.models import Artifact, Capability, ProviderEndpoint
+from registry.services import content_refresh, trust_refresh
+
+from .kinds import capability_kinds
+from .models import EndpointBreaker, ProbeRun
+
+logger = logging.getLogger(__name__)
+
+
+def _percentile(values: list[float], share: float) -> int | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return round(ordered[index])
+
+
+def window_outcomes(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Published probe figures of finished, non-skipped runs. Pure."""
+    if not runs:
+        return {}
+    passes = sum(run["status"] == ProbeRun.Status.PASS for run in runs)
+    latencies = [run["latency_ms"] for run in runs if run["latency_ms"] is not None]
+    ttfts = [run["ttft_ms"] for run in runs if run["ttft_ms"] is not None]
+    return {
+        "probe_runs": len(runs),
+        "probe_passes": passes,
+        "probe_success_rate": round(passes / len(runs), 4),
+        "probe_latency_p50_ms": round(statistics.median(latencies)) if latencies else None,
+        "probe_latency_p95_ms": _percentile(latencies, 0.95),
+        "probe_ttft_p50_ms": round(statistics.median(ttfts)) if ttfts else None,
+        "last_probed_at": timestamp(max(run["slot"] for run in runs)),
+        "probe_window_days": round(settings.PROBE_WINDOW_SECONDS / 86400, 2),
+    }
+
+
+def endpoint_status(runs: list[dict[str, Any]], breaker: EndpointBreaker | None) -> dict[str, Any]:
+    """The probe object of one served endpoint. Pure, given its runs and breaker."""
+    if breaker is not None and breaker.opened_at is not None:
+        status: dict[str, Any] = {
+            "status": "paused",
+            "reason": breaker.reason,
+            "paused_at": timestamp(breaker.opened_at),
+        }
+    elif not runs:
+        return {}
+    else:
+        latest = max(run["slot"] for run in runs)
+        last = [run for run in runs if run["slot"] == latest]
+        ok = all(run["status"] == ProbeRun.Status.PASS for run in last)
+        status = {"status": "passing" if ok else "degraded"}
+    figures = window_outcomes(runs)
+    status.update(
+        runs=figures.get("probe_runs", 0),
+        success_rate=figures.get("probe_success_rate"),
+        last_probed_at=figures.get("last_probed_at"),
+    )
+    return status
+
+
+def _settled(artifact_ids: set[int], now: datetime) -> set[int]:
+    """Artifacts with no run still under way (recent pending or running runs wait)."""
+    recent = now - timedelta(seconds=settings.PROBE_CLAIM_TIMEOUT_SECONDS)
+    busy = set(
+        ProbeRun.objects.filter(
+            artifact_id__in=artifact_ids,
+            state__in=[ProbeRun.State.PENDING, ProbeRun.State.RUNNING],
+            created_at__gte=recent,
+        ).values_list("artifact_id", flat=True)
+    )
+    return artifact_ids - busy
+
+
+def probe_outcomes_apply(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Fold finished runs into their passports; sign once per artifact. Returns runs applied."""
+    now = now or timezone.now()
+    pending = list(
+        ProbeRun.objects.filter(state=ProbeRun.State.DONE, applied_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "artifact_id")[:batch]
+    )
+    ready = _settled({artifact_id for _pk, artifact_id in pending}, now)
+    ids = [pk for pk, artifact_id in pending if artifact_id in ready]
+    if not ids:
+        return 0
+    with transaction.atomic():
+        claimed = ProbeRun.objects.filter(pk__in=ids, applied_at__isnull=True).update(
+            applied_at=now
+        )
+        if not claimed:
+            return 0
+        mine = set(
+            ProbeRun.objects.filter(pk__in=ids, applied_at=now).values_list(
+                "artifact_id", flat=True
+            )
+        )
+        for artifact in (
+            Artifact.objects.select_for_update(of=("self",))
+            .filter(pk__in=mine)
+            .select_related("trust")
+            .order_by("pk")
+        ):
+            artifact_probes_refresh(artifact=artifact, now=now)
+    return claimed
+
+
+def artifact_probes_refresh(*, artifact: Artifact, now: datetime | None = None) -> bool:
+    """Recompute an artifact's probe figures from its window; re-sign if content changed.
+
+    Caller holds the artifact's row lock. True when a new version was signed.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.PROBE_WINDOW_SECONDS)
+    runs = list(
+        ProbeRun.objects.filter(artifact=artifact, state=ProbeRun.State.DONE, slot__gte=since)
+        .exclude(status=ProbeRun.Status.SKIPPED)
+        .values("endpoint_id", "kind", "status", "latency_ms", "ttft_ms", "slot")
+    )
+    trust = artifact.trust
+    trust.probe_outcomes = window_outcomes(runs)
+    sources = dict(trust.component_sources or {})
+    if runs:
+        sources["quality"] = "measured"  # probe evidence replaces an imported quality
+    trust.component_sources = sources
+    trust.save(update_fields=["probe_outcomes", "component_sources"])
+
+    by_endpoint: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for run in runs:
+        by_endpoint[run["endpoint_id"]].append(run)
+    breakers = {
+        b.endpoint_id: b for b in EndpointBreaker.objects.filter(endpoint__artifact=artifact)
+    }
+    for endpoint in ProviderEndpoint.objects.filter(artifact=artifact):
+        status = endpoint_status(by_endpoint.get(endpoint.pk, []), breakers.get(endpoint.pk))
+        if status != endpoint.probe_status:
+            endpoint.probe_status = status
+            endpoint.save(update_fields=["probe_status", "updated_at"])
+
+    for cap in Capability.objects.filter(artifact=artifact):
+        kinds = capability_kinds(
+            {
+                "name": cap.name,
+                "description": cap.description,
+                "intents": cap.intents,
+                "input_types": cap.input_types,
+                "output_types": cap.output_types,
+            }
+        )
+        counted = [run for run in runs if run["kind"] in kinds]
+        cap.probe_runs = len(counted)
+        cap.probe_passes = sum(run["status"] == ProbeRun.Status.PASS for run in counted)
+        cap.save(update_fields=["probe_runs", "probe_passes"])
+
+    trust_refresh(artifact=artifact, now=now)
+    changed = content_refresh(artifact=artifact)
+    if changed:
+        logger.info(
+            "probes: %s re-signed with %s probe runs in the window", artifact.slug, len(runs)
+        )
+    return changed

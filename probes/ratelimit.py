@@ -1,0 +1,81 @@
+"""A per-provider rate limit shared by every worker process.
+
+Virtual scheduling (GCRA with no burst): each call reserves the next free
+moment `1/rate` seconds after the previous reservation and sleeps until it.
+Redis holds the reservations when the broker is Redis (workers on several
+machines); otherwise a locked file under var/ (workers on one machine).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+_RESERVE = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < t then tat = t end
+redis.call('SET', KEYS[1], tostring(tat + tonumber(ARGV[1])), 'EX', 3600)
+return tostring(tat - t)
+"""
+
+
+def _safe(provider: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", provider)[:100] or "_"
+
+
+def _reserve_redis(url: str, provider: str, interval: float) -> float:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        wait = client.eval(_RESERVE, 1, f"probes:rate:{_safe(provider)}", str(interval))
+    finally:
+        client.close()
+    return float(wait)
+
+
+def _reserve_file(folder: Path, provider: str, interval: float) -> float:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_safe(provider)}.tat"
+    with open(path, "a+", encoding="ascii") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            raw = handle.read().strip()
+            now = time.time()
+            tat = max(float(raw) if raw else 0.0, now)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(repr(tat + interval))
+            handle.flush()
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    return tat - now
+
+
+def rate_limit_wait(
+    provider: str,
+    *,
+    rate_per_second: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Block until this process may call `provider`; returns the seconds waited."""
+    rate = rate_per_second if rate_per_second is not None else settings.PROBE_RATE_PER_SECOND
+    if rate <= 0:
+        return 0.0
+    interval = 1.0 / rate
+    broker = str(settings.CELERY_BROKER_URL)
+    if broker.startswith(("redis://", "rediss://")):
+        wait = _reserve_redis(broker, provider, interval)
+    else:
+        wait = _reserve_file(Path(settings.VAR_DIR) / "probe-rate", provider, interval)
+    if wait > 0:
+        sleep(wait)
+    return max(0.0, wait)
