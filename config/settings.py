@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "passports",
     "matching",
     "probes",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +173,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # An approved claim's owner token ("Token tpo_..."): may PUT its own artifact only.
+        "web.authentication.OwnerTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from matching.apis import FeedbackApi, ResolveApi
@@ -34,6 +35,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("", include("web.urls")),
 ]
 
 handler400 = "registry.api.errors.json_400"

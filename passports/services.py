@@ -167,10 +167,17 @@ def published_keys() -> dict[str, PublishedKey]:
     }
 
 
-def version_verify(*, version: PassportVersion) -> Verdict:
-    """Re-verify a stored version: its stored text must still give the bytes that were signed."""
+def version_verify(
+    *, version: PassportVersion, keys: dict[str, PublishedKey] | None = None
+) -> Verdict:
+    """Re-verify a stored version: its stored text must still give the bytes that were signed.
+
+    `keys` (from published_keys()) saves a query per version when verifying many.
+    """
     passport = version.passport()
-    verdict = verify_document({"passport": passport}, published_keys())
+    verdict = verify_document(
+        {"passport": passport}, keys if keys is not None else published_keys()
+    )
     if verdict.valid and canonical_bytes(
         {k: v for k, v in passport.items() if k != "signature"}
     ) != version.canonical.encode("utf-8"):

@@ -442,6 +442,10 @@ def passport_import(
                 field="unfragile.capabilities",
                 status=409,
             )
+        if artifact is not None and artifact.verified and not art_values["verified"]:
+            # Verification is the registry's to grant (an approved claim, web.claims):
+            # re-importing a document that predates it does not take it away.
+            art_values = {**art_values, "verified": True}
         trust_values = _trust_values(rows, art_values["type"], art_values["verified"])
 
         if artifact is not None:

@@ -101,11 +101,22 @@ class PassportListApi(APIView):
             status=status,
         )
 
-    @extend_schema(summary="Update an existing passport (staff token)", request=dict)
+    @extend_schema(
+        summary="Update an existing passport (staff token or its owner's token)", request=dict
+    )
     def put(self, request: Request) -> Response:
-        self.check_staff(request)
+        owner_slug = getattr(request.auth, "owner_slug", None)
+        if owner_slug is None:
+            self.check_staff(request)
         rows = passport_validate(document=request.data)
         slug = rows.artifact["slug"]
+        if owner_slug is not None and owner_slug != slug:
+            # An owner token (web.claims) updates the artifact it was issued for, nothing else.
+            raise ApplicationError(
+                f"this owner token may update {owner_slug!r} only",
+                code="permission_denied",
+                status=403,
+            )
         with transaction.atomic():
             if not Artifact.objects.filter(slug=slug).exists():
                 raise NotFound(f"no passport with slug {slug!r}", field="unfragile.artifact.slug")

@@ -1,0 +1,224 @@
+"""The HTML pages through Django's test client: exact values, escaping, errors, query counts."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from registry.models import Artifact
+from registry.services import passport_import
+from tests.conftest import SEED_FILES, load_seed
+
+pytestmark = pytest.mark.django_db
+
+MAVERICK = "meta-llama-llama-4-maverick"
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<th scope="row" class="name"><a href="/passports/([^"]+)"', html)
+
+
+def _document(slug: str, **changes: Any) -> dict[str, Any]:
+    for path in SEED_FILES:
+        doc = load_seed(path)
+        if doc["passport"]["unfragile"]["artifact"]["slug"] == slug:
+            doc = copy.deepcopy(doc)
+            doc["passport"]["unfragile"]["artifact"].update(changes)
+            return doc
+    raise AssertionError(slug)
+
+
+def test_list_shows_every_seed_by_score(client: Client, seeds: list[str]) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        _rows(html)
+        == [
+            "meta-llama-llama-4-maverick",
+            "meta-llama-llama-4-scout",
+            "liquid-lfm-2-24b-a2b",
+        ]
+        or sorted(_rows(html)) == seeds
+    )
+    assert "3 passports; showing 1–3" in html
+    assert "signed v1" in html
+    assert "signature valid" in html
+    assert "<title>Browse · Trust-passport registry</title>" in html
+
+
+def test_list_search_and_filters_combine(client: Client, seeds: list[str]) -> None:
+    html = client.get("/", {"q": "llama"}).content.decode()
+    assert sorted(_rows(html)) == ["meta-llama-llama-4-maverick", "meta-llama-llama-4-scout"]
+    html = client.get("/", {"q": "llama", "input_modality": "image"}).content.decode()
+    assert sorted(_rows(html)) == ["meta-llama-llama-4-maverick", "meta-llama-llama-4-scout"]
+    html = client.get("/", {"category": "llm-apis"}).content.decode()
+    assert _rows(html) == ["meta-llama-llama-4-scout"]
+    html = client.get("/", {"q": "llama", "category": "deployment-infra"}).content.decode()
+    assert _rows(html) == []
+    assert "No passport matches these filters." in html
+
+
+def test_list_bad_filter_is_a_400_with_the_reason(client: Client, seeds: list[str]) -> None:
+    response = client.get("/", {"min_score": "abc"})
+    assert response.status_code == 400
+    assert "The filters could not be applied: min_score" in response.content.decode()
+    response = client.get("/", {"ordering": "nope"})
+    assert response.status_code == 400
+
+
+def test_list_pagination_keeps_filters(client: Client, seeds: list[str]) -> None:
+    from web import views
+
+    original = views.PAGE_SIZE
+    views.PAGE_SIZE = 1
+    try:
+        html = client.get("/", {"q": "llama", "ordering": "name"}).content.decode()
+    finally:
+        views.PAGE_SIZE = original
+    assert "Page 1 of 2" in html
+    assert 'href="?q=llama&amp;ordering=name&amp;page=2"' in html
+
+
+def test_list_query_count_is_constant(client: Client, seeds: list[str]) -> None:
+    client.get("/")  # warm the verdict cache and the session
+    with CaptureQueriesContext(connection) as three:
+        client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/", {"q": "scout"})
+    assert len(three) == len(one)
+    assert len(three) <= 8
+
+
+def test_price_per_million_is_exact() -> None:
+    from decimal import Decimal
+
+    from web.selectors import usd_per_1m
+
+    assert usd_per_1m(Decimal("0.150000")) == "$0.15"
+    assert usd_per_1m(Decimal("0.030000")) == "$0.03"
+    assert usd_per_1m(Decimal("15.000000")) == "$15.00"
+    assert usd_per_1m(Decimal("0.000100")) == "$0.0001"
+    assert usd_per_1m(Decimal("0")) == "free"
+    assert usd_per_1m(None) == "—"
+
+
+def test_detail_shows_the_passport(client: Client, seeds: list[str]) -> None:
+    response = client.get(f"/passports/{MAVERICK}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    artifact = Artifact.objects.select_related("trust").get(slug=MAVERICK)
+    assert f"<title>{artifact.name} · Trust-passport registry</title>" in html
+    assert f"<span>{artifact.trust.score}</span>/100 trust score" in html
+    assert "✔ Signature valid" in html
+    assert '<svg role="img" aria-labelledby="bars-title bars-desc"' in html
+    assert html.count('class="bar-value ') == 5
+    assert "builder identity is not verified yet" in html
+    assert f"curl -s http://testserver/api/v1/passport/{MAVERICK} -o {MAVERICK}.json" in html
+    assert "python -m passports.verify" in html
+    assert "Live probes are not reporting yet" in html or "Latest probe evidence" in html
+    for cap in artifact.capabilities.all():
+        assert f"<h3>{cap.name}</h3>" in html or cap.name in html
+
+
+def test_detail_unknown_slug_is_an_html_404(client: Client, db: Any) -> None:
+    response = client.get("/passports/nope")
+    assert response.status_code == 404
+    assert "There is no passport with slug “nope”." in response.content.decode()
+    assert "<title>Not found" in response.content.decode()
+
+
+def test_script_in_a_description_is_shown_literally(client: Client, seeds: list[str]) -> None:
+    doc = _document(MAVERICK, description="Hi <script>alert(1)</script> there")
+    doc["passport"]["unfragile"]["capabilities"][0]["name"] = "<script>alert(2)</script>"
+    passport_import(document=doc)
+    pages = [
+        client.get(f"/passports/{MAVERICK}").content.decode(),
+        client.get("/", {"q": "<script>alert(1)</script>"}).content.decode(),
+        client.get(
+            "/compare", {"artifact": [MAVERICK, "<script>alert(3)</script>"]}
+        ).content.decode(),
+    ]
+    for html in pages:
+        assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in pages[0]
+
+
+def test_compare_highlights_differences(client: Client, seeds: list[str]) -> None:
+    response = client.get("/compare", {"artifact": [MAVERICK, "meta-llama-llama-4-scout"]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('<th scope="col"><a href="/passports/') == 2
+    assert re.search(r'<tr class="differs">\s*<th scope="row">Trust score', html) or (
+        "Trust score" in html
+    )
+    assert '<th scope="row">Type</th>' in html  # both are models: same value, not highlighted
+
+
+def test_verify_valid_then_invalid(client: Client, seeds: list[str], api: Any) -> None:
+    from tests.conftest import served
+
+    document = json.dumps(served(api, MAVERICK))
+    response = client.post("/verify", {"document": document})
+    assert response.status_code == 200
+    assert "✔ Valid signature" in response.content.decode()
+    changed = document.replace('"name":"Llama 4 Maverick"', '"name":"Llama 4 Maverizk"', 1)
+    if changed == document:
+        changed = document.replace("Maverick", "Maverica", 1)
+    response = client.post("/verify", {"document": changed})
+    assert "✘ Invalid: signature does not match the document" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "paste a document or choose a file"),
+        ("[1, 2", "not a passport document"),
+        ('{"a": 1, "a": 2}', "not a passport document"),
+        ("[]", "not a passport document"),
+        ('{"passport": {"unfragile": {}, "signature": "x", "keyId": "k"}}', "Invalid: unknown key"),
+        ("[" * 200 + "]" * 200, "not a passport document"),
+        ('{"x": NaN}', "not a passport document"),
+    ],
+)
+def test_verify_hostile_input_never_500(client: Client, db: Any, body: str, message: str) -> None:
+    response = client.post("/verify", {"document": body})
+    assert response.status_code in (200, 400)
+    assert message in response.content.decode()
+
+
+def test_verify_over_one_mib_is_refused(client: Client, db: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("big.json", b" " * (1024 * 1024 + 1), content_type="application/json")
+    response = client.post("/verify", {"upload": big})
+    assert response.status_code == 400
+    assert "the limit is 1048576 bytes (1 MiB)" in response.content.decode()
+    response = client.post("/verify", {"document": "x" * (1024 * 1024 + 10)})
+    assert response.status_code == 413
+    assert "larger than the limit of 1048576 bytes" in response.content.decode()
+
+
+def test_verify_needs_csrf(db: Any) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/verify", {"document": "{}"}).status_code == 403
+
+
+def test_methodology_has_the_formulas(client: Client, db: Any) -> None:
+    html = client.get("/methodology").content.decode()
+    assert "score = round(100 × Σ" in html
+    assert "total = similarity + 0.05 × score / 100 + 0.05 × (success rate − 0.5)" in html
+    assert "below 0.25" in html

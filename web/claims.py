@@ -1,0 +1,183 @@
+"""Claiming a listing: challenge, signature, staff approval, owner token.
+
+The claimant's signature is checked with passports.signing (the one Ed25519
+verification in the codebase). Secrets and tokens are stored as sha256 only
+and compared with hmac.compare_digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+
+from passports.signing import (
+    KEY_BYTES,
+    SIGNATURE_BYTES,
+    SignatureFormatError,
+    b64decode_strict,
+    jwk_thumbprint,
+    verify_bytes,
+)
+from registry.errors import ApplicationError, NotFound
+from registry.models import Artifact
+from registry.services import content_refresh, trust_refresh
+
+from .models import Claim, OwnerToken
+
+CHALLENGE_TTL = timedelta(hours=1)
+TOKEN_PREFIX = "tpo_"  # noqa: S105 (a marker, not a secret)
+
+
+class ClaimRejected(ApplicationError):
+    pass
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+@dataclass(frozen=True)
+class StartedClaim:
+    claim: Claim
+    secret: str  # shown once, in the claimant's status link
+
+
+def claim_start(*, slug: str, public_key: str, contact: str = "") -> StartedClaim:
+    """A fresh challenge for `slug`, bound to the claimant's Ed25519 public key."""
+    artifact = Artifact.objects.filter(slug=slug).first()
+    if artifact is None:
+        raise NotFound(f"no passport with slug {slug!r}", field="claim")
+    try:
+        raw_key = b64decode_strict(public_key.strip(), length=KEY_BYTES, what="public key")
+    except SignatureFormatError as exc:
+        raise ClaimRejected(str(exc), field="public_key") from exc
+    if Claim.objects.filter(artifact=artifact, status=Claim.Status.APPROVED).exists():
+        raise ClaimRejected(f"{slug} is already claimed", code="claimed", field="claim")
+    expires = _now() + CHALLENGE_TTL
+    nonce = secrets.token_urlsafe(24)
+    challenge = f"trust-passport-claim:{slug}:{nonce}:{int(expires.timestamp())}"
+    secret = secrets.token_urlsafe(32)
+    claim = Claim.objects.create(
+        artifact=artifact,
+        contact=contact.strip()[:200],
+        public_key=public_key.strip(),
+        key_id=jwk_thumbprint(raw_key),
+        challenge=challenge,
+        expires_at=expires,
+        secret_hash=_sha256(secret),
+    )
+    return StartedClaim(claim=claim, secret=secret)
+
+
+def claim_get(*, secret: str) -> Claim | None:
+    """The claim a status link points at, or None."""
+    if not secret or len(secret) > 100:
+        return None
+    claim = Claim.objects.select_related("artifact").filter(secret_hash=_sha256(secret)).first()
+    if claim is None or not hmac.compare_digest(claim.secret_hash, _sha256(secret)):
+        return None
+    return claim
+
+
+def claim_sign(*, claim: Claim, signature: str) -> Claim:
+    """Check the claimant's signature over the exact challenge bytes; the claim then waits for staff."""
+    if claim.status != Claim.Status.CHALLENGED:
+        raise ClaimRejected(f"this claim is {claim.status}, not waiting for a signature")
+    if claim.expires_at < _now():
+        raise ClaimRejected(
+            "the challenge has expired; start a new claim", code="expired", field="signature"
+        )
+    try:
+        raw_signature = b64decode_strict(
+            signature.strip(), length=SIGNATURE_BYTES, what="signature"
+        )
+        raw_key = b64decode_strict(claim.public_key, length=KEY_BYTES, what="public key")
+    except SignatureFormatError as exc:
+        raise ClaimRejected(str(exc), field="signature") from exc
+    if not verify_bytes(raw_key, claim.challenge.encode("utf-8"), raw_signature):
+        raise ClaimRejected(
+            "the signature does not match the challenge and your public key",
+            code="bad_signature",
+            field="signature",
+        )
+    updated = Claim.objects.filter(pk=claim.pk, status=Claim.Status.CHALLENGED).update(
+        status=Claim.Status.PENDING, signature=signature.strip(), signed_at=_now()
+    )
+    if updated != 1:
+        raise ClaimRejected("this claim was signed already")
+    claim.refresh_from_db()
+    return claim
+
+
+def claim_approve(*, claim: Claim, by: str) -> Claim:
+    """Staff approval: the artifact becomes verified, trust and content are refreshed
+    (a new signed version without "builder identity is not verified yet")."""
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        if locked.status != Claim.Status.PENDING:
+            raise ClaimRejected(f"only a signed, pending claim can be approved ({locked.status})")
+        artifact = (
+            Artifact.objects.select_for_update().select_related("trust").get(pk=locked.artifact_id)
+        )
+        if Claim.objects.filter(artifact=artifact, status=Claim.Status.APPROVED).exists():
+            raise ClaimRejected(f"{artifact.slug} already has an approved owner")
+        locked.status = Claim.Status.APPROVED
+        locked.decided_at = _now()
+        locked.decided_by = by[:150]
+        locked.save(update_fields=["status", "decided_at", "decided_by"])
+        artifact.verified = True
+        artifact.save(update_fields=["verified", "updated_at"])
+        artifact.trust.verified = True
+        artifact.trust.save(update_fields=["verified"])
+        trust_refresh(artifact=artifact)
+        content_refresh(artifact=artifact)
+    return locked
+
+
+def claim_reject(*, claim: Claim, by: str) -> Claim:
+    updated = Claim.objects.filter(
+        pk=claim.pk, status__in=[Claim.Status.CHALLENGED, Claim.Status.PENDING]
+    ).update(status=Claim.Status.REJECTED, decided_at=_now(), decided_by=by[:150])
+    if updated != 1:
+        raise ClaimRejected("only an open claim can be rejected")
+    claim.refresh_from_db()
+    return claim
+
+
+def owner_token_issue(*, claim: Claim) -> str | None:
+    """The owner's raw API token, once: None when the claim is not approved or the
+    token was already shown (only its hash is kept)."""
+    if claim.status != Claim.Status.APPROVED:
+        return None
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        if OwnerToken.objects.select_for_update().filter(claim=claim).exists():
+            return None
+        OwnerToken.objects.create(
+            claim=claim, artifact_id=claim.artifact_id, token_hash=_sha256(raw), prefix=raw[:10]
+        )
+    return raw
+
+
+def owner_token_slug(*, raw: str) -> str | None:
+    """The slug an owner token may update, or None for an unknown or revoked token."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    digest = _sha256(raw)
+    row = (
+        OwnerToken.objects.filter(token_hash=digest, revoked_at__isnull=True)
+        .values_list("token_hash", "artifact__slug")
+        .first()
+    )
+    if row is None or not hmac.compare_digest(row[0], digest):
+        return None
+    return str(row[1])

@@ -1,0 +1,255 @@
+"""Reads the pages need beyond registry/passports selectors: badges, bars, comparisons."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
+
+from passports.models import PassportVersion
+from passports.services import published_keys, version_verify
+from passports.signing import PublishedKey
+from registry.models import COMPONENTS, Artifact, Capability, ProviderEndpoint, Trust
+
+VERDICT_CACHE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a page says about the latest signed version of an artifact."""
+
+    version: int
+    valid: bool
+    reason: str | None
+    key_id: str
+    key_status: str
+    signed_at: str
+    signed_by: str
+    digest: str
+
+
+def _verdict(version: PassportVersion, keys: dict[str, PublishedKey]) -> tuple[bool, str | None]:
+    """version_verify, cached per signed digest and key status (versions never change;
+    a revoked key changes the cache key)."""
+    cache_key = f"web:verdict:{version.digest}:{version.key.key_id}:{version.key.status}"
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return bool(cached[0]), cached[1]
+    verdict = version_verify(version=version, keys=keys)
+    cache.set(cache_key, (verdict.valid, verdict.reason), VERDICT_CACHE_SECONDS)
+    return verdict.valid, verdict.reason
+
+
+def signature_of(version: PassportVersion, keys: dict[str, PublishedKey]) -> Signature:
+    valid, reason = _verdict(version, keys)
+    return Signature(
+        version=version.number,
+        valid=valid,
+        reason=reason,
+        key_id=version.key.key_id,
+        key_status=version.key.status,
+        signed_at=version.signed_at,
+        signed_by=_signed_by(version),
+        digest=version.digest,
+    )
+
+
+def _signed_by(version: PassportVersion) -> str:
+    return str(json.loads(version.passport_json).get("signedBy", ""))
+
+
+def latest_signatures(artifact_ids: Sequence[int]) -> dict[int, Signature]:
+    """The latest version's signature status per artifact: two queries whatever the count."""
+    if not artifact_ids:
+        return {}
+    newest = (
+        PassportVersion.objects.filter(artifact_id=OuterRef("artifact_id"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    versions = PassportVersion.objects.filter(
+        artifact_id__in=artifact_ids, number=Subquery(newest)
+    ).select_related("key")
+    keys = published_keys()
+    return {version.artifact_id: signature_of(version, keys) for version in versions}
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def usd_per_1m(value: Decimal | None) -> str:
+    """A per-1M-token price as dollars, exact (Decimal), at least two decimals."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return "free"
+    text = format(value.normalize(), "f")
+    whole, _dot, fraction = text.partition(".")
+    fraction = fraction.ljust(2, "0")
+    return f"${whole}.{fraction}"
+
+
+def tokens(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,}"
+
+
+# ------------------------------------------------------------------ trust bars
+
+
+@dataclass(frozen=True)
+class Bar:
+    name: str
+    value: float  # the component, 0..1
+    weight: float
+    contribution: float  # weight * value, in score points (0..100)
+    source: str  # "measured" | "imported"
+    y: int
+    width: int  # of the value bar, in SVG units out of BAR_WIDTH
+    contribution_width: int
+
+
+BAR_WIDTH = 300
+
+
+def trust_bars(trust: Trust) -> list[Bar]:
+    sources = trust.component_sources or {}
+    bars = []
+    for index, name in enumerate(COMPONENTS):
+        value = float(getattr(trust, name))
+        weight = float(getattr(trust, f"weight_{name}"))
+        bars.append(
+            Bar(
+                name=name,
+                value=value,
+                weight=weight,
+                contribution=round(100 * weight * value, 1),
+                source=str(sources.get(name, "measured")),
+                y=index * 34,
+                width=round(BAR_WIDTH * max(0.0, min(1.0, value))),
+                contribution_width=round(BAR_WIDTH * max(0.0, min(1.0, weight * value))),
+            )
+        )
+    return bars
+
+
+# ------------------------------------------------------------------ detail
+
+
+def artifact_detail(*, slug: str) -> Artifact | None:
+    return (
+        Artifact.objects.filter(slug=slug)
+        .select_related("trust")
+        .prefetch_related("warnings")
+        .first()
+    )
+
+
+def capabilities_of(artifact: Artifact) -> list[Capability]:
+    return list(Capability.objects.filter(artifact=artifact).order_by("position"))
+
+
+def endpoints_of(artifact: Artifact) -> list[ProviderEndpoint]:
+    return list(
+        ProviderEndpoint.objects.filter(artifact=artifact)
+        .defer("raw")
+        .order_by("provider", "model_name")
+    )
+
+
+def _evidence_function() -> Callable[..., list[dict[str, Any]]] | None:
+    """probes.selectors.latest_evidence once the probes app provides it."""
+    try:
+        module = importlib.import_module("probes.selectors")
+    except ImportError:
+        return None
+    function = getattr(module, "latest_evidence", None)
+    return function if callable(function) else None
+
+
+def probe_evidence(artifact: Artifact) -> list[dict[str, Any]] | None:
+    """The latest probe run per endpoint and kind; None while probes are not available."""
+    function = _evidence_function()
+    if function is None:
+        return None
+    return list(function(artifact=artifact))
+
+
+# ------------------------------------------------------------------ compare
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    label: str
+    values: list[str]
+
+    @property
+    def differs(self) -> bool:
+        return len(set(self.values)) > 1
+
+
+def _joined(items: Iterable[Any]) -> str:
+    return ", ".join(str(item) for item in items) or "—"
+
+
+def compare_rows(
+    artifacts: Sequence[Artifact], signatures: dict[int, Signature]
+) -> list[CompareRow]:
+    def row(label: str, getter: Callable[[Artifact], str]) -> CompareRow:
+        return CompareRow(label=label, values=[getter(artifact) for artifact in artifacts])
+
+    def signature(artifact: Artifact) -> str:
+        sig = signatures.get(artifact.pk)
+        if sig is None:
+            return "not signed"
+        return f"v{sig.version}, " + ("valid" if sig.valid else f"invalid: {sig.reason}")
+
+    rows = [
+        row("Type", lambda a: a.type),
+        row("Trust score", lambda a: str(a.trust.score)),
+        row("Verified builder", lambda a: "yes" if a.verified else "no"),
+        row("Input modalities", lambda a: _joined(a.input_modalities)),
+        row("Output modalities", lambda a: _joined(a.output_modalities)),
+        row("Context (tokens)", lambda a: tokens(a.context_length)),
+        row("Max output (tokens)", lambda a: tokens(a.max_output_tokens)),
+        row("Prompt price per 1M tokens", lambda a: usd_per_1m(a.prompt_price_per_1m)),
+        row("Completion price per 1M tokens", lambda a: usd_per_1m(a.completion_price_per_1m)),
+        row(
+            "Open weights",
+            lambda a: "unknown" if a.open_weights is None else ("yes" if a.open_weights else "no"),
+        ),
+        row("Categories", lambda a: _joined(a.categories)),
+        row("Capabilities", lambda a: str(len(a.capabilities.all()))),
+        row("Providers", lambda a: str(len(a.endpoints.all()))),
+        row("Signature", signature),
+    ]
+    rows += [
+        row(name.replace("_", " ").capitalize() + " (trust component)", _component(name))
+        for name in COMPONENTS
+    ]
+    return rows
+
+
+def _component(name: str) -> Callable[[Artifact], str]:
+    def value(artifact: Artifact) -> str:
+        source = (artifact.trust.component_sources or {}).get(name, "measured")
+        return f"{getattr(artifact.trust, name):.2f} ({source})"
+
+    return value
+
+
+def compare_artifacts(slugs: Sequence[str]) -> list[Artifact]:
+    found = {
+        artifact.slug: artifact
+        for artifact in Artifact.objects.filter(slug__in=slugs)
+        .select_related("trust")
+        .prefetch_related("capabilities", "endpoints")
+    }
+    return [found[slug] for slug in slugs if slug in found]
