@@ -23,12 +23,15 @@ import numpy as np
 faiss.omp_set_num_threads(1)
 
 KINDS = ("description", "intent", "best_for")
+# Bumped when the saved files change; an index saved in another format is rebuilt.
+FORMAT = 2
 
 
 @dataclass(frozen=True)
 class Hit:
     row: int
     capability: int
+    artifact: int
     kind: str
     text_index: int
     similarity: float
@@ -39,6 +42,7 @@ class CapabilityIndex:
         self,
         vectors: np.ndarray,
         capabilities: np.ndarray,
+        artifacts: np.ndarray,
         kinds: np.ndarray,
         text_indexes: np.ndarray,
         hashes: np.ndarray,
@@ -46,6 +50,8 @@ class CapabilityIndex:
         model: str,
     ) -> None:
         self.capabilities = np.ascontiguousarray(capabilities, dtype=np.int64)
+        # A capability never moves to another artifact, so the row's artifact is fixed too.
+        self.artifacts = np.ascontiguousarray(artifacts, dtype=np.int64)
         self.kinds = np.ascontiguousarray(kinds, dtype=np.int8)
         self.text_indexes = np.ascontiguousarray(text_indexes, dtype=np.int32)
         self.hashes = np.asarray(hashes, dtype="S32")  # sha256 of each row's text
@@ -104,6 +110,7 @@ class CapabilityIndex:
                 Hit(
                     row=int(row),
                     capability=int(self.capabilities[row]),
+                    artifact=int(self.artifacts[row]),
                     kind=KINDS[int(self.kinds[row])],
                     text_index=int(self.text_indexes[row]),
                     similarity=float(score),
@@ -115,17 +122,21 @@ class CapabilityIndex:
         """Write to folder/<state>/ atomically; returns that path."""
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / self.state
-        if target.exists():
+        if self.loadable(target):
             return target
+        shutil.rmtree(target, ignore_errors=True)  # another format, or half written by hand
         scratch = Path(tempfile.mkdtemp(dir=folder, prefix=".building-"))
         try:
             faiss.write_index(self._index, str(scratch / "vectors.faiss"))
             np.save(scratch / "capabilities.npy", self.capabilities)
+            np.save(scratch / "artifacts.npy", self.artifacts)
             np.save(scratch / "kinds.npy", self.kinds)
             np.save(scratch / "text_indexes.npy", self.text_indexes)
             np.save(scratch / "hashes.npy", self.hashes)
             (scratch / "meta.json").write_text(
-                json.dumps({"state": self.state, "model": self.model, "rows": len(self)})
+                json.dumps(
+                    {"format": FORMAT, "state": self.state, "model": self.model, "rows": len(self)}
+                )
             )
             os.replace(scratch, target)
         except BaseException:
@@ -133,12 +144,21 @@ class CapabilityIndex:
             raise
         return target
 
+    @staticmethod
+    def loadable(path: Path) -> bool:
+        """A complete index saved in this code's format."""
+        try:
+            return bool(json.loads((path / "meta.json").read_text()).get("format") == FORMAT)
+        except (OSError, ValueError):
+            return False
+
     @classmethod
     def load(cls, path: Path) -> CapabilityIndex:
         meta = json.loads((path / "meta.json").read_text())
         index = cls.__new__(cls)
         index._index = faiss.read_index(str(path / "vectors.faiss"))
         index.capabilities = np.load(path / "capabilities.npy")
+        index.artifacts = np.load(path / "artifacts.npy")
         index.kinds = np.load(path / "kinds.npy")
         index.text_indexes = np.load(path / "text_indexes.npy")
         index.hashes = np.load(path / "hashes.npy")

@@ -17,6 +17,10 @@ EVIDENCE_FULL_AT = 20
 # tests/matching/dev_set.json over the seeds: the weakest need that has an
 # answer scores 0.286, the strongest need nothing answers 0.229.
 NO_MATCH_THRESHOLD = 0.25
+# How far trust and success can move one capability against another: the trust
+# term spans 0..TRUST_WEIGHT, the success term -SUCCESS_WEIGHT/2..+SUCCESS_WEIGHT/2.
+# A candidate whose similarity trails by more than this can never overtake.
+MAX_BOOST_SPREAD = TRUST_WEIGHT + SUCCESS_WEIGHT
 
 
 @dataclass(frozen=True)

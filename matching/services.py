@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Subquery
 
 from passports.models import PassportVersion
 from passports.services import timestamp
@@ -99,15 +99,17 @@ def index_build(
     embedder = embedder or get_embedder()
     state = registry_state()
     rows = Capability.objects.order_by("pk").values_list(
-        "pk", "name", "description", "intents", "best_for"
+        "pk", "artifact_id", "name", "description", "intents", "best_for"
     )
     capability_ids: list[int] = []
+    artifact_ids: list[int] = []
     kinds: list[int] = []
     positions: list[int] = []
     texts: list[str] = []
-    for pk, name, description, intents, best_for in rows.iterator(chunk_size=2000):
+    for pk, artifact_id, name, description, intents, best_for in rows.iterator(chunk_size=2000):
         for kind, position, text in capability_texts(name, description, intents, best_for):
             capability_ids.append(pk)
+            artifact_ids.append(artifact_id)
             kinds.append(kind)
             positions.append(position)
             texts.append(text)
@@ -143,6 +145,7 @@ def index_build(
     index = CapabilityIndex(
         vectors=matrix,
         capabilities=np.array(capability_ids, dtype=np.int64),
+        artifacts=np.array(artifact_ids, dtype=np.int64),
         kinds=np.array(kinds, dtype=np.int8),
         text_indexes=np.array(positions, dtype=np.int32),
         hashes=np.array(hashes, dtype="S32") if hashes else np.zeros(0, dtype="S32"),
@@ -197,7 +200,7 @@ def current_index(*, embedder: Embedder | None = None) -> CapabilityIndex:
         if held is not None and held.state == state:
             return held
         saved = index_folder() / state
-        if (saved / "meta.json").exists():
+        if CapabilityIndex.loadable(saved):
             _holder.index = CapabilityIndex.load(saved)
             return _holder.index
     return index_refresh(embedder=embedder)[0]
@@ -361,23 +364,50 @@ def resolve(
     return answer
 
 
+def _candidates(hits: list[Any], limit: int) -> tuple[dict[int, Any], int]:
+    """The best hit of each capability that can still reach the top `limit` + 1, and how many
+    models fit at all.
+
+    Hits come most similar first. Trust and success move a capability by at
+    most ranking.MAX_BOOST_SPREAD, so a model whose best similarity trails the
+    (limit + 1)-th model's by more than that can never be shown: its rows are
+    not even read from the database.
+    """
+    best_by_capability: dict[int, Any] = {}
+    best_by_artifact: dict[int, float] = {}
+    for hit in hits:
+        if hit.similarity < ranking.NO_MATCH_THRESHOLD:
+            break
+        if hit.capability not in best_by_capability:
+            best_by_capability[hit.capability] = hit
+            best_by_artifact.setdefault(hit.artifact, hit.similarity)
+    if not best_by_artifact:
+        return {}, 0
+    fitting = list(best_by_artifact.values())
+    cut = fitting[min(limit, len(fitting) - 1)] - ranking.MAX_BOOST_SPREAD
+    return (
+        {
+            pk: hit
+            for pk, hit in best_by_capability.items()
+            if best_by_artifact[hit.artifact] >= cut
+        },
+        len(fitting),
+    )
+
+
 def _rank_hits(
     hits: list[Any], request: ResolveRequest, required: Required, base_url: str, resolve_id: str
 ) -> list[dict[str, Any]]:
-    best_by_capability: dict[int, Any] = {}
-    for hit in hits:
-        if hit.capability not in best_by_capability:
-            best_by_capability[hit.capability] = hit
+    best_by_capability, total_fitting = _candidates(hits, request.limit)
     if not best_by_capability:
         return []
     # Rank on a few plain columns; full rows (JSON lists) only for what is shown.
     facts = {
-        pk: (artifact_id, success_rate, feedback, score, slug)
-        for pk, artifact_id, success_rate, feedback, score, slug in Capability.objects.filter(
+        pk: (success_rate, feedback, score, slug)
+        for pk, success_rate, feedback, score, slug in Capability.objects.filter(
             pk__in=best_by_capability
         ).values_list(
             "pk",
-            "artifact_id",
             "success_rate",
             "feedback_count",
             "artifact__trust__score",
@@ -388,21 +418,18 @@ def _rank_hits(
     for pk, hit in best_by_capability.items():
         if pk not in facts:
             continue
-        artifact_id, success_rate, feedback, score, _slug = facts[pk]
+        success_rate, feedback, score, _slug = facts[pk]
         scored = ranking.rank(
             similarity=hit.similarity,
-            trust_score=score,
+            trust_score=score or 0,
             success_rate=success_rate,
             feedback=feedback,
         )
-        by_artifact[artifact_id].append((scored, pk, hit))
+        by_artifact[hit.artifact].append((scored, pk, hit))
     ranked = sorted(
         (sorted(entries, key=lambda e: (-e[0].total, e[1])) for entries in by_artifact.values()),
-        key=lambda entries: (-entries[0][0].total, facts[entries[0][1]][4]),
+        key=lambda entries: (-entries[0][0].total, facts[entries[0][1]][3]),
     )
-    ranked = [
-        entries for entries in ranked if entries[0][0].similarity >= ranking.NO_MATCH_THRESHOLD
-    ]
     shown = ranked[: request.limit + 1]
     wanted = {pk for entries in shown for _rank, pk, _hit in entries[:4]}
     full = {
@@ -412,24 +439,15 @@ def _rank_hits(
         )
     }
     ordered = [[(r, full[pk], h) for r, pk, h in entries[:4]] for entries in shown]
-    total_fitting = len(ranked)
     top = ordered[: request.limit]
-    newest = dict(
-        PassportVersion.objects.filter(artifact_id__in=[e[0][1].artifact_id for e in top])
-        .values("artifact_id")
-        .annotate(newest=Max("number"))
-        .values_list("artifact_id", "newest")
-    )
-    latest: dict[int, PassportVersion] = (
-        {
-            version.artifact_id: version
-            for version in PassportVersion.objects.filter(
-                Q(*[Q(artifact_id=a, number=n) for a, n in newest.items()], _connector=Q.OR)
-            )
-        }
-        if newest
-        else {}
-    )
+    newest = PassportVersion.objects.filter(artifact_id=OuterRef("artifact_id")).order_by("-number")
+    latest: dict[int, PassportVersion] = {
+        version.artifact_id: version
+        for version in PassportVersion.objects.filter(
+            artifact_id__in=[entries[0][1].artifact_id for entries in top],
+            number=Subquery(newest.values("number")[:1]),
+        )
+    }
     expires = int(
         (datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp()
     )

@@ -1,0 +1,386 @@
+"""Resolve latency at 1k, 10k and 100k capabilities: p50 and p95, in-process and over HTTP.
+
+The registries are generated: artifacts with four capabilities each (a
+description, two intents, one best_for line: four index rows per capability),
+modalities, context sizes, prices and trust scores drawn at random (fixed
+seed), and one really signed passport version per artifact. Capability texts
+come from a pool of combinatorial phrases encoded once with the real model and
+cached by text hash, as a real rebuild reuses them; queries are encoded live.
+
+    python bench/resolve_latency.py [--scales 1000,10000,100000] [--queries 200] [--no-http]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import PYTHON, REPO, gunicorn, scratch_env  # noqa: E402
+
+TASKS = [
+    "summarize", "translate", "classify", "extract fields from", "answer questions about",
+    "draft replies to", "review", "rewrite", "tag", "search", "compare", "explain",
+    "proofread", "outline", "detect sentiment in",
+]  # fmt: skip
+OBJECTS = [
+    "legal contracts", "support tickets", "python code", "clinical notes", "invoices",
+    "product reviews", "news articles", "chat transcripts", "spreadsheets", "research papers",
+    "job postings", "recipes", "insurance claims", "API logs", "tweets", "emails",
+    "meeting minutes", "patents", "tax forms", "song lyrics",
+]  # fmt: skip
+QUALIFIERS = [
+    "in Spanish", "with citations", "as strict JSON", "at low latency", "for a mobile app",
+    "in bulk overnight", "for non-experts", "with a formal tone", "on a tight budget",
+    "with long documents",
+]  # fmt: skip
+QUERIES = [
+    "turn a stack of scanned receipts into JSON",
+    "help me answer customer complaints politely",
+    "find bugs in my Python pull request",
+    "read a bar chart image and explain the trend",
+    "translate product pages into Spanish cheaply",
+    "summarize a 300-page PDF report",
+    "which model can classify the tone of tweets",
+    "pull the totals out of invoices in a screenshot",
+    "write short notes from long meeting transcripts",
+    "explain a patent to someone without a law degree",
+    "an open-weights model to tag support tickets",
+    "rewrite emails so they sound formal, under $0.50 per million tokens",
+    "compare two research papers and list the differences",
+    "extract the fields of tax forms for an accounting app",
+    "detect the mood of song lyrics",
+    "proofread a job posting for a startup",
+    "answer questions over 1M tokens of API logs",
+    "outline a recipe book for beginners",
+    "check insurance claims for missing details",
+    "search clinical notes for medication names",
+]
+CAPS_PER_ARTIFACT = 4
+
+
+def pool_texts() -> list[str]:
+    return [f"{t} {o} {q}" for t in TASKS for o in OBJECTS for q in QUALIFIERS]
+
+
+DESCRIBED = 1000  # capabilities take their description from the first phrases of the pool
+
+
+def index_texts() -> list[str]:
+    """Every text the generated index holds: the pool, and 'Name. description' of the described."""
+    pool = pool_texts()
+    return pool + [f"{text.capitalize()}. {text}" for text in pool[:DESCRIBED]]
+
+
+def _setup(var_dir: Path) -> None:
+    os.environ.update(scratch_env(var_dir, MATCH_WARM_ON_START="0"))
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95
+
+
+def generate(*, capabilities: int, pool_file: Path) -> dict[str, float]:
+    """Fill the scratch registry; returns the seconds each step took."""
+    import numpy as np
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from matching.embeddings import MODEL_NAME
+    from matching.models import TextEmbedding
+    from passports.canonical import signed_bytes
+    from passports.services import _active_pair, key_generate, timestamp
+    from registry.models import Artifact, ArtifactFacet, Capability, Source, Trust, clock_tick
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    key_generate()
+    key, pair = _active_pair()
+    pool = pool_texts()
+    vectors = np.load(pool_file)
+    TextEmbedding.objects.bulk_create(
+        [
+            TextEmbedding(
+                text_hash=hashlib.sha256(text.encode()).hexdigest(),
+                model=MODEL_NAME,
+                vector=vector.astype(np.float32).tobytes(),
+            )
+            for text, vector in zip(index_texts(), vectors, strict=True)
+        ],
+        batch_size=1000,
+    )
+    rng = random.Random(7)
+    artifacts_n = capabilities // CAPS_PER_ARTIFACT
+    import base64
+
+    from passports.models import PassportVersion
+
+    with transaction.atomic():
+        artifacts = []
+        for i in range(artifacts_n):
+            inputs = ["text"]
+            if rng.random() < 0.3:
+                inputs.append("image")
+            if rng.random() < 0.1:
+                inputs.append("file")
+            if rng.random() < 0.05:
+                inputs.append("audio")
+            price = rng.choice([0, 0.1, 0.3, 0.5, 1, 3, 10])
+            artifacts.append(
+                Artifact(
+                    artifact_id=f"generated/model-{i}",
+                    slug=f"generated-model-{i}",
+                    name=f"Generated model {i}",
+                    source=Source.API,
+                    description=f"A generated model that can {rng.choice(pool)}.",
+                    context_length=rng.choice([8192, 32768, 131072, 1048576]),
+                    input_modalities=inputs,
+                    output_modalities=["text"],
+                    prompt_price=f"{price / 1e6:.10f}",
+                    prompt_price_per_1m=price,
+                    open_weights=rng.random() < 0.4,
+                )
+            )
+        Artifact.objects.bulk_create(artifacts, batch_size=1000)
+        artifacts = list(Artifact.objects.order_by("pk"))
+        Trust.objects.bulk_create(
+            [Trust(artifact=a, score=rng.randint(20, 90)) for a in artifacts], batch_size=1000
+        )
+        ArtifactFacet.objects.bulk_create(
+            [
+                ArtifactFacet(artifact=a, kind=kind, value=value)
+                for a in artifacts
+                for kind, values in (
+                    ("input_modality", a.input_modalities),
+                    ("output_modality", a.output_modalities),
+                )
+                for value in values
+            ],
+            batch_size=2000,
+        )
+        caps = []
+        for a in artifacts:
+            for position in range(CAPS_PER_ARTIFACT):
+                described = pool[rng.randrange(DESCRIBED)]
+                texts = rng.sample(pool, 3)
+                caps.append(
+                    Capability(
+                        artifact=a,
+                        position=position,
+                        capability_id=f"{a.slug}__cap_{position + 1}",
+                        name=described.capitalize(),
+                        description=described,
+                        intents=texts[0:2],
+                        best_for=texts[2:3],
+                    )
+                )
+        Capability.objects.bulk_create(caps, batch_size=2000)
+        timings["rows_s"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        versions = []
+        by_artifact: dict[int, list[Capability]] = {}
+        for cap in caps:
+            by_artifact.setdefault(cap.artifact_id, []).append(cap)
+        for a in artifacts:
+            signed_at = timestamp(a.created_at)
+            passport = {
+                "unfragile": {
+                    "artifact": {"id": a.artifact_id, "slug": a.slug, "name": a.name},
+                    "capabilities": [
+                        {
+                            "id": c.capability_id,
+                            "name": c.name,
+                            "description": c.description,
+                            "intents": c.intents,
+                            "best_for": c.best_for,
+                        }
+                        for c in by_artifact[a.pk]
+                    ],
+                },
+                "registry": {"facts": {"context_length": a.context_length}},
+                "signedAt": signed_at,
+                "signedBy": "bench",
+                "version": 1,
+                "keyId": key.key_id,
+            }
+            message = signed_bytes(passport)
+            versions.append(
+                PassportVersion(
+                    artifact=a,
+                    number=1,
+                    passport_json=json.dumps(passport, separators=(",", ":")),
+                    canonical=message.decode(),
+                    signature=base64.b64encode(pair.sign(message)).decode(),
+                    key=key,
+                    signed_at=signed_at,
+                    content_digest=hashlib.sha256(message).hexdigest(),
+                    digest=hashlib.sha256(message).hexdigest(),
+                )
+            )
+        PassportVersion.objects.bulk_create(versions, batch_size=500)
+        clock_tick("capability_texts")
+    timings["signing_s"] = time.perf_counter() - started
+    return timings
+
+
+def child(args: argparse.Namespace) -> None:
+    var_dir = Path(args.var_dir)
+    _setup(var_dir)
+    timings = generate(capabilities=args.scale, pool_file=Path(args.pool))
+    from matching.embeddings import get_embedder
+    from matching.services import index_refresh, resolve, resolve_request
+
+    started = time.perf_counter()
+    index, report = index_refresh()
+    timings["index_s"] = time.perf_counter() - started
+    embedder = get_embedder()
+    embedder.encode(["warm up"])
+    for query in QUERIES[:5]:
+        resolve(request=resolve_request({"intent": query}), base_url="http://bench")
+    samples = []
+    encode = []
+    for i in range(args.queries):
+        query = f"{QUERIES[i % len(QUERIES)]} (case {i})"
+        begun = time.perf_counter()
+        resolve(request=resolve_request({"intent": query}), base_url="http://bench")
+        samples.append((time.perf_counter() - begun) * 1000)
+        begun = time.perf_counter()
+        embedder.encode([query])
+        encode.append((time.perf_counter() - begun) * 1000)
+    p50, p95 = _percentiles(samples)
+    e50, e95 = _percentiles(encode)
+    print(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "rows": report.rows,
+                "capabilities": report.capabilities,
+                "p50_ms": round(p50, 1),
+                "p95_ms": round(p95, 1),
+                "encode_p50_ms": round(e50, 1),
+                "encode_p95_ms": round(e95, 1),
+                **{k: round(v, 1) for k, v in timings.items()},
+            }
+        )
+    )
+
+
+def over_http(var_dir: Path, queries: int) -> dict[str, float]:
+    import httpx
+
+    env = scratch_env(var_dir, MATCH_WARM_ON_START="1")  # as `make run`
+    samples = []
+    started = time.perf_counter()
+    with gunicorn(env, workers=1) as base, httpx.Client(base_url=base, timeout=60) as client:
+        first_started = time.perf_counter()
+        first = client.post("/api/v1/resolve", json={"intent": QUERIES[0]})
+        first_ms = (time.perf_counter() - first_started) * 1000
+        up_s = first_started - started
+        assert first.status_code == 200, first.text
+        for i in range(queries):
+            body = {"intent": f"{QUERIES[i % len(QUERIES)]} (call {i})"}
+            begun = time.perf_counter()
+            response = client.post("/api/v1/resolve", json=body)
+            samples.append((time.perf_counter() - begun) * 1000)
+            assert response.status_code == 200, response.text
+    p50, p95 = _percentiles(samples)
+    return {
+        "http_p50_ms": round(p50, 1),
+        "http_p95_ms": round(p95, 1),
+        "first_request_ms": round(first_ms, 1),
+        "server_up_s": round(up_s, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scales", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--scale", type=int)
+    parser.add_argument("--var-dir")
+    parser.add_argument("--pool")
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="resolve-latency-") as scratch:
+        texts = index_texts()
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+        pool_file = REPO / "var" / "bench" / f"resolve-pool-{digest}.npy"
+        if pool_file.exists():
+            print(f"text pool: {len(texts)} phrases, vectors from {pool_file}")
+        else:
+            _setup(Path(scratch) / "pool")
+            import numpy as np
+
+            from matching.embeddings import get_embedder
+
+            started = time.perf_counter()
+            vectors = get_embedder().encode(texts)
+            encode_s = time.perf_counter() - started
+            pool_file.parent.mkdir(parents=True, exist_ok=True)
+            np.save(pool_file, vectors)
+            print(
+                f"text pool: {len(texts)} phrases encoded in {encode_s:.1f} s "
+                f"({len(texts) / encode_s:.0f} texts/s, the raw model rate on this machine)",
+                flush=True,
+            )
+        print(
+            f"{'capabilities':>12} {'rows':>7} {'p50 ms':>7} {'p95 ms':>7} {'encode p50':>10} "
+            f"{'http p50':>8} {'http p95':>8} {'1st req ms':>10} {'index s':>7}"
+        )
+        for scale in [int(s) for s in args.scales.split(",")]:
+            var_dir = Path(scratch) / f"scale-{scale}"
+            var_dir.mkdir()
+            result = subprocess.run(
+                [
+                    PYTHON,
+                    __file__,
+                    "--child",
+                    f"--scale={scale}",
+                    f"--var-dir={var_dir}",
+                    f"--pool={pool_file}",
+                    f"--queries={args.queries}",
+                ],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+            )
+            if result.returncode != 0:
+                sys.exit(f"scale {scale} failed:\n{result.stderr[-4000:]}")
+            figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+            if not args.no_http:
+                figures.update(over_http(var_dir, args.queries))
+            print(
+                f"{figures['capabilities']:>12} {figures['rows']:>7} {figures['p50_ms']:>7} "
+                f"{figures['p95_ms']:>7} {figures['encode_p50_ms']:>10} "
+                f"{figures.get('http_p50_ms', '-'):>8} {figures.get('http_p95_ms', '-'):>8} "
+                f"{figures.get('first_request_ms', '-'):>10} {figures['index_s']:>7}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
