@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from django.db.models import OuterRef, Subquery
 from passports.models import PassportVersion
 from passports.services import published_keys, version_verify
 from passports.signing import PublishedKey
+from probes.selectors import latest_evidence
 from registry.models import COMPONENTS, Artifact, Capability, ProviderEndpoint, Trust
 
 VERDICT_CACHE_SECONDS = 24 * 3600
@@ -164,22 +164,9 @@ def endpoints_of(artifact: Artifact) -> list[ProviderEndpoint]:
     )
 
 
-def _evidence_function() -> Callable[..., list[dict[str, Any]]] | None:
-    """probes.selectors.latest_evidence once the probes app provides it."""
-    try:
-        module = importlib.import_module("probes.selectors")
-    except ImportError:
-        return None
-    function = getattr(module, "latest_evidence", None)
-    return function if callable(function) else None
-
-
-def probe_evidence(artifact: Artifact) -> list[dict[str, Any]] | None:
-    """The latest probe run per endpoint and kind; None while probes are not available."""
-    function = _evidence_function()
-    if function is None:
-        return None
-    return list(function(artifact=artifact))
+def probe_evidence(artifact: Artifact) -> list[dict[str, Any]]:
+    """The latest probe run per endpoint and kind (the probes app's selector)."""
+    return latest_evidence(artifact=artifact)
 
 
 # ------------------------------------------------------------------ compare

@@ -128,7 +128,7 @@ def test_detail_shows_the_passport(client: Client, seeds: list[str]) -> None:
     assert "builder identity is not verified yet" in html
     assert f"curl -s http://testserver/api/v1/passport/{MAVERICK} -o {MAVERICK}.json" in html
     assert "python -m passports.verify" in html
-    assert "Live probes are not reporting yet" in html or "Latest probe evidence" in html
+    assert "No probe has run against this model's endpoints yet" in html
     for cap in artifact.capabilities.all():
         assert f"<h3>{cap.name}</h3>" in html or cap.name in html
 
@@ -141,20 +141,28 @@ def test_detail_unknown_slug_is_an_html_404(client: Client, db: Any) -> None:
 
 
 def test_script_in_a_description_is_shown_literally(client: Client, seeds: list[str]) -> None:
-    doc = _document(MAVERICK, description="Hi <script>alert(1)</script> there")
-    doc["passport"]["unfragile"]["capabilities"][0]["name"] = "<script>alert(2)</script>"
+    doc = _document(MAVERICK)
+    capability = doc["passport"]["unfragile"]["capabilities"][0]
+    capability["description"] = "Hi <script>alert(1)</script> there"
+    capability["name"] = "<script>alert(2)</script>"
     passport_import(document=doc)
+    # A catalog's description (a column, not in the document) is escaped the same way.
+    Artifact.objects.filter(slug=MAVERICK).update(description="<script>alert(4)</script>")
     pages = [
         client.get(f"/passports/{MAVERICK}").content.decode(),
-        client.get("/", {"q": "<script>alert(1)</script>"}).content.decode(),
+        client.get("/", {"q": "<script>alert(2)</script>"}).content.decode(),
         client.get(
             "/compare", {"artifact": [MAVERICK, "<script>alert(3)</script>"]}
         ).content.decode(),
     ]
     for html in pages:
         assert "<script>alert(" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
-    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in pages[0]
+    assert "<p>Hi &lt;script&gt;alert(1)&lt;/script&gt; there</p>" in pages[0]
+    assert "<h3>&lt;script&gt;alert(2)&lt;/script&gt;</h3>" in pages[0]
+    assert '<p class="description">&lt;script&gt;alert(4)&lt;/script&gt;</p>' in pages[0]
+    assert _rows(pages[1]) == [MAVERICK]
+    assert 'value="&lt;script&gt;alert(2)&lt;/script&gt;"' in pages[1]
+    assert "Not found: &lt;script&gt;alert(3)&lt;/script&gt;" in pages[2]
 
 
 def test_compare_highlights_differences(client: Client, seeds: list[str]) -> None:
@@ -162,8 +170,10 @@ def test_compare_highlights_differences(client: Client, seeds: list[str]) -> Non
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('<th scope="col"><a href="/passports/') == 2
-    assert re.search(r'<tr class="differs">\s*<th scope="row">Trust score', html) or (
-        "Trust score" in html
+    assert re.search(
+        r'<tr class="differs">\s*<th scope="row">Trust score <span class="diff-mark">differs</span>'
+        r"</th>\s*<td>23</td><td>24</td>",
+        html,
     )
     assert '<th scope="row">Type</th>' in html  # both are models: same value, not highlighted
 
@@ -222,3 +232,41 @@ def test_methodology_has_the_formulas(client: Client, db: Any) -> None:
     assert "score = round(100 × Σ" in html
     assert "total = similarity + 0.05 × score / 100 + 0.05 × (success rate − 0.5)" in html
     assert "below 0.25" in html
+
+
+def test_detail_shows_the_latest_probe_evidence(client: Client, seeds: list[str]) -> None:
+    from datetime import UTC, datetime
+
+    from probes.models import ProbeRun
+    from registry.models import ProviderEndpoint
+
+    artifact = Artifact.objects.get(slug=MAVERICK)
+    endpoint = ProviderEndpoint.objects.create(
+        artifact=artifact,
+        source="api",
+        source_key="test:maverick",
+        provider="loopback",
+        model_name="maverick-test",
+        context_length=1_000_000,
+    )
+    moment = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    ProbeRun.objects.create(
+        endpoint=endpoint,
+        artifact=artifact,
+        kind="chat",
+        slot=moment,
+        state="done",
+        status="pass",
+        http_status=200,
+        latency_ms=412.4,
+        ttft_ms=120.0,
+        started_at=moment,
+        finished_at=moment,
+    )
+    html = client.get(f"/passports/{MAVERICK}").content.decode()
+    assert (
+        '<td>loopback</td><td>maverick-test</td><td>chat</td><td><span class="badge ok">pass</span>'
+        '</td><td class="num">200</td><td class="num">412 ms</td><td class="num">120 ms</td>'
+        "<td>2026-11-01T12:00:00Z</td>"
+    ) in html
+    assert "<td>1,000,000</td>" in html or '<td class="num">1,000,000</td>' in html
