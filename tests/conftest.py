@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,12 @@ def pytest_configure() -> None:
 
     # whitenoise warns about a static root that collectstatic has not made yet.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not :memory:, so a real Celery worker subprocess (tests/probes) sees
+        # the test database; one per pytest process, so parallel runs do not share it.
+        test = database.setdefault("TEST", {})
+        test["NAME"] = str(Path(tempfile.gettempdir()) / f"registry-test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture(scope="session", autouse=True)
