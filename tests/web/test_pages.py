@@ -185,9 +185,10 @@ def test_verify_valid_then_invalid(client: Client, seeds: list[str], api: Any) -
     response = client.post("/verify", {"document": document})
     assert response.status_code == 200
     assert "✔ Valid signature" in response.content.decode()
-    changed = document.replace('"name":"Llama 4 Maverick"', '"name":"Llama 4 Maverizk"', 1)
-    if changed == document:
-        changed = document.replace("Maverick", "Maverica", 1)
+    changed = document.replace(
+        '"name": "Meta: Llama 4 Maverick"', '"name": "Meta: Llama 4 Maverica"', 1
+    )
+    assert changed != document
     response = client.post("/verify", {"document": changed})
     assert "✘ Invalid: signature does not match the document" in response.content.decode()
 
