@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_catalogs  # noqa: E402
 import match_quality  # noqa: E402
 import passport_requests  # noqa: E402
+import probe_throughput  # noqa: E402
 import verify  # noqa: E402
 
 if __name__ == "__main__":
@@ -18,5 +19,6 @@ if __name__ == "__main__":
         passport_requests.main(var_dir)
         verify.main(var_dir)
         match_quality.main(var_dir)
+        probe_throughput.main()
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)

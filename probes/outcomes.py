@@ -132,11 +132,14 @@ def artifact_probes_refresh(*, artifact: Artifact, now: datetime | None = None) 
     """
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.PROBE_WINDOW_SECONDS)
-    runs = list(
-        ProbeRun.objects.filter(artifact=artifact, state=ProbeRun.State.DONE, slot__gte=since)
+    runs: list[dict[str, Any]] = [
+        dict(run)
+        for run in ProbeRun.objects.filter(
+            artifact=artifact, state=ProbeRun.State.DONE, slot__gte=since
+        )
         .exclude(status=ProbeRun.Status.SKIPPED)
         .values("endpoint_id", "kind", "status", "latency_ms", "ttft_ms", "slot")
-    )
+    ]
     trust = artifact.trust
     trust.probe_outcomes = window_outcomes(runs)
     sources = dict(trust.component_sources or {})

@@ -22,8 +22,10 @@ from typing import Any
 def solve(messages: list[dict[str, Any]], wrong: bool = False) -> str:
     """The right (or a wrong) answer to each probe kind's prompt."""
     content = messages[-1]["content"]
-    text = content if isinstance(content, str) else " ".join(
-        part.get("text", "") for part in content if isinstance(part, dict)
+    text = (
+        content
+        if isinstance(content, str)
+        else " ".join(part.get("text", "") for part in content if isinstance(part, dict))
     )
     if wrong:
         return "I cannot help with that."
@@ -37,7 +39,9 @@ def solve(messages: list[dict[str, Any]], wrong: bool = False) -> str:
         length = int.from_bytes(png[start - 8 : start - 4], "big")
         r, g, b = zlib.decompress(png[start : start + length])[1:4]
         return {max((r, "red"), (g, "green"), (b, "blue"))[1]}.pop().capitalize() + "."
-    if m := re.search(r'"code" \(the string "([0-9a-f]{8})"\) and "sum" \(the integer (\d+) \+ (\d+)\)', text):
+    if m := re.search(
+        r'"code" \(the string "([0-9a-f]{8})"\) and "sum" \(the integer (\d+) \+ (\d+)\)', text
+    ):
         return json.dumps({"code": m.group(1), "sum": int(m.group(2)) + int(m.group(3))})
     if m := re.search(r"function named (f_[0-9a-f]{8}) .* returns x \+ (\d+)", text):
         return f"```python\ndef {m.group(1)}(x):\n    return x + {m.group(2)}\n```"
@@ -129,7 +133,9 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                     {
                         "id": "x",
                         "object": "chat.completion",
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}],
+                        "choices": [
+                            {"index": 0, "message": {"role": "assistant", "content": answer}}
+                        ],
                         "usage": {"prompt_tokens": 12, "completion_tokens": 5},
                     }
                 ).encode(),

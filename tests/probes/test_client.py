@@ -21,7 +21,16 @@ from .provider import Provider
 KEY = "sk-test-0123456789abcdef"
 
 
-def call(provider: Provider, model: str, *, stream: bool = False, read: float = 5.0, attempts: int = 3, sleeps: list[float] | None = None, cap: float = 5.0):  # type: ignore[no-untyped-def]
+def call(
+    provider: Provider,
+    model: str,
+    *,
+    stream: bool = False,
+    read: float = 5.0,
+    attempts: int = 3,
+    sleeps: list[float] | None = None,
+    cap: float = 5.0,
+):  # type: ignore[no-untyped-def]
     probe = build("streaming" if stream else "chat", nonce="0a1b2c3d")
     waits = sleeps if sleeps is not None else []
     with make_client(connect_timeout=2, read_timeout=read) as client:
@@ -73,7 +82,11 @@ def test_client_gives_up_when_retry_after_exceeds_the_cap(provider: Provider) ->
     sleeps: list[float] = []
     with pytest.raises(ProbeCallError) as caught:
         call(provider, "m", sleeps=sleeps, cap=30)
-    assert (caught.value.error_class, caught.value.http_status, caught.value.retry_after) == ("rate_limited", 429, 120.0)
+    assert (caught.value.error_class, caught.value.http_status, caught.value.retry_after) == (
+        "rate_limited",
+        429,
+        120.0,
+    )
     assert sleeps == []
     assert provider.count("m") == 1
 
@@ -139,7 +152,9 @@ def test_client_redacts_a_key_the_provider_echoes(provider: Provider) -> None:
 
 
 def test_redact_and_retry_after_parsing() -> None:
-    assert redact("key=abc123 and Bearer xyz", ["abc123"]) == f"key={REDACTED} and Bearer {REDACTED}"
+    assert (
+        redact("key=abc123 and Bearer xyz", ["abc123"]) == f"key={REDACTED} and Bearer {REDACTED}"
+    )
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("soon") is None

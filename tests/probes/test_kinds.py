@@ -8,7 +8,16 @@ import zlib
 
 import pytest
 
-from probes.kinds import Probe, Verdict, build, capability_kinds, check, kinds_for, new_nonce, png_solid
+from probes.kinds import (
+    Probe,
+    Verdict,
+    build,
+    capability_kinds,
+    check,
+    kinds_for,
+    new_nonce,
+    png_solid,
+)
 from probes.models import Kind
 
 from .provider import solve
@@ -59,8 +68,16 @@ def test_long_context_needle_sits_at_its_depth() -> None:
     ("answer", "passed", "reason"),
     [
         ('{"code": "0a1b2c3d", "sum": 97}', True, "valid JSON with the given keys and values"),
-        ('```json\n{"code": "0a1b2c3d", "sum": 97}\n```', True, "valid JSON with the given keys and values"),
-        ('{"code": "0a1b2c3d", "sum": 97, "x": 1}', False, "keys are ['code', 'sum', 'x'], expected ['code', 'sum']"),
+        (
+            '```json\n{"code": "0a1b2c3d", "sum": 97}\n```',
+            True,
+            "valid JSON with the given keys and values",
+        ),
+        (
+            '{"code": "0a1b2c3d", "sum": 97, "x": 1}',
+            False,
+            "keys are ['code', 'sum', 'x'], expected ['code', 'sum']",
+        ),
         ('{"code": "0a1b2c3d", "sum": 98}', False, "wrong values"),
         ("[1, 2]", False, "not a JSON object"),
         ("{'code': 1}", False, "not valid JSON"),
@@ -92,7 +109,20 @@ def test_vision_checker_wants_exactly_the_colour() -> None:
 
 
 def test_kinds_follow_capabilities() -> None:
-    assert kinds_for(["text"]) == ["chat", "json", "streaming", "long_context", "translation", "code"]
+    assert kinds_for(["text"]) == [
+        "chat",
+        "json",
+        "streaming",
+        "long_context",
+        "translation",
+        "code",
+    ]
     assert kinds_for(["text", "image"]) == ALL
-    assert capability_kinds({"name": "code-generation", "input_types": ["text"]}) == {"chat", "code"}
-    assert capability_kinds({"name": "visual QA", "input_types": ["image (PNG)"]}) == {"chat", "vision"}
+    assert capability_kinds({"name": "code-generation", "input_types": ["text"]}) == {
+        "chat",
+        "code",
+    }
+    assert capability_kinds({"name": "visual QA", "input_types": ["image (PNG)"]}) == {
+        "chat",
+        "vision",
+    }

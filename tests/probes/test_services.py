@@ -61,17 +61,27 @@ def test_eight_pass_two_fail_moves_outcomes_and_signs_a_version_once(
     passport = document["passport"]
     assert passport["version"] == before["version"] + 1
     outcomes = passport["unfragile"]["trust"]["observed_outcomes"]
-    assert (outcomes["probe_runs"], outcomes["probe_passes"], outcomes["probe_success_rate"]) == (10, 8, 0.8)
+    assert (outcomes["probe_runs"], outcomes["probe_passes"], outcomes["probe_success_rate"]) == (
+        10,
+        8,
+        0.8,
+    )
     assert outcomes["success_rate"] == 0.8  # no feedback yet: probes are the only outcomes
     assert outcomes["last_probed_at"] == report.slot.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     assert outcomes["probe_latency_p50_ms"] <= outcomes["probe_latency_p95_ms"]
-    translation = Capability.objects.get(artifact__slug=SLUG, name="cross-lingual-text-generation-and-translation")
+    translation = Capability.objects.get(
+        artifact__slug=SLUG, name="cross-lingual-text-generation-and-translation"
+    )
     runs = translation.probe_runs
     assert translation.success_rate == round(translation.probe_passes / runs, 4)
     assert translation.success_rate < 1
     endpoints = {e["model"]: e["probe"] for e in passport["registry"]["endpoints"]}
     assert endpoints["alpha"]["status"] == "passing"
-    assert (endpoints["beta"]["status"], endpoints["beta"]["runs"], endpoints["beta"]["success_rate"]) == ("degraded", 5, 0.6)
+    assert (
+        endpoints["beta"]["status"],
+        endpoints["beta"]["runs"],
+        endpoints["beta"]["success_rate"],
+    ) == ("degraded", 5, 0.6)
     trust = Artifact.objects.get(slug=SLUG).trust
     assert trust.component_sources["quality"] == "measured"
     assert passport["unfragile"]["trust"]["rank_breakdown"]["quality"] == trust.quality
@@ -101,7 +111,9 @@ def test_probe_execute_twice_records_one_result(seeds: list[str], provider: Prov
 
 
 @pytest.mark.django_db
-def test_a_stale_claim_is_taken_over_a_live_one_is_not(seeds: list[str], provider: Provider, settings: Any) -> None:
+def test_a_stale_claim_is_taken_over_a_live_one_is_not(
+    seeds: list[str], provider: Provider, settings: Any
+) -> None:
     add_endpoint(SLUG, provider, "alpha")
     (run_id,) = probe_schedule(slug=SLUG, kinds=["chat"]).run_ids
     now = timezone.now()
@@ -124,9 +136,10 @@ def test_breaker_trips_stops_calls_and_the_passport_says_so(
     run_slot()
     # 3 runs x 2 attempts, then the breaker is open and the other 3 kinds are not called.
     assert provider.count() == 6
-    assert sorted(ProbeRun.objects.values_list("status", "error_class")) == [
-        ("error", "server_error")
-    ] * 3 + [("skipped", "circuit_open")] * 3
+    assert (
+        sorted(ProbeRun.objects.values_list("status", "error_class"))
+        == [("error", "server_error")] * 3 + [("skipped", "circuit_open")] * 3
+    )
     breaker = EndpointBreaker.objects.get()
     assert breaker.reason == "paused by circuit breaker after 3 consecutive failures (server_error)"
     passport = served(api, SLUG)["passport"]
@@ -161,7 +174,9 @@ def test_budget_caps_the_runs_of_a_round(seeds: list[str], provider: Provider) -
 
 
 @pytest.mark.django_db
-def test_rate_limit_spaces_calls_to_one_provider(seeds: list[str], provider: Provider, settings: Any) -> None:
+def test_rate_limit_spaces_calls_to_one_provider(
+    seeds: list[str], provider: Provider, settings: Any
+) -> None:
     settings.PROBE_RATE_PER_SECOND = 5
     add_endpoint(SLUG, provider, "alpha", name="same-provider")
     run_slot()
@@ -172,7 +187,9 @@ def test_rate_limit_spaces_calls_to_one_provider(seeds: list[str], provider: Pro
 
 
 @pytest.mark.django_db
-def test_endpoint_without_its_key_is_skipped_not_failed(seeds: list[str], api: Any, provider: Provider, monkeypatch: Any) -> None:
+def test_endpoint_without_its_key_is_skipped_not_failed(
+    seeds: list[str], api: Any, provider: Provider, monkeypatch: Any
+) -> None:
     monkeypatch.delenv("PROBE_TEST_UNSET_KEY", raising=False)
     add_endpoint(SLUG, provider, "alpha", api_key_env="PROBE_TEST_UNSET_KEY")
     version = served(api, SLUG)["passport"]["version"]
@@ -215,7 +232,16 @@ def test_probe_command_prints_a_table(seeds: list[str], provider: Provider) -> N
     out = io.StringIO()
     call_command("probe", slug=SLUG, kind=["chat", "code"], stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].split() == ["passport", "provider", "kind", "result", "http", "ms", "ttft", "error"]
+    assert lines[0].split() == [
+        "passport",
+        "provider",
+        "kind",
+        "result",
+        "http",
+        "ms",
+        "ttft",
+        "error",
+    ]
     assert [line.split()[:5] for line in lines[1:3]] == [
         [SLUG, "loop", "chat", "pass", "200"],
         [SLUG, "loop", "code", "pass", "200"],
@@ -226,9 +252,24 @@ def test_probe_command_prints_a_table(seeds: list[str], provider: Provider) -> N
 @pytest.mark.django_db
 def test_probe_endpoint_command_adds_then_updates(seeds: list[str], api: Any) -> None:
     out = io.StringIO()
-    call_command("probe_endpoint", SLUG, base_url="http://127.0.0.1:9/v1", model="m1", api_key_env="MY_KEY", provider="p", stdout=out)
-    assert out.getvalue().startswith(f"added endpoint ")
-    call_command("probe_endpoint", SLUG, base_url="http://127.0.0.1:10/v1", model="m1", provider="p", stdout=out)
+    call_command(
+        "probe_endpoint",
+        SLUG,
+        base_url="http://127.0.0.1:9/v1",
+        model="m1",
+        api_key_env="MY_KEY",
+        provider="p",
+        stdout=out,
+    )
+    assert out.getvalue().startswith("added endpoint ")
+    call_command(
+        "probe_endpoint",
+        SLUG,
+        base_url="http://127.0.0.1:10/v1",
+        model="m1",
+        provider="p",
+        stdout=out,
+    )
     endpoints = api.get(f"/api/v1/passport/{SLUG}/endpoints").json()["endpoints"]
     assert [(e["provider"], e["model"], e["base_url"], e["api_key_env"]) for e in endpoints] == [
         ("p", "m1", "http://127.0.0.1:10/v1", "")
@@ -242,7 +283,9 @@ def staff_token(db: Any) -> str:
 
 
 @pytest.mark.django_db
-def test_endpoints_api_is_staff_only_and_names_bad_fields(seeds: list[str], api: Any, staff_token: str, provider: Provider) -> None:
+def test_endpoints_api_is_staff_only_and_names_bad_fields(
+    seeds: list[str], api: Any, staff_token: str, provider: Provider
+) -> None:
     url = f"/api/v1/passport/{SLUG}/endpoints"
     body = {"base_url": provider.url, "model": "alpha", "provider": "loop"}
     response = api.post(url, body, format="json")
@@ -266,7 +309,7 @@ def test_endpoints_api_is_staff_only_and_names_bad_fields(seeds: list[str], api:
     assert response.status_code == 404
     call_command("probe", slug=SLUG, kind=["chat"], stdout=io.StringIO())
     evidence = api.get(f"/api/v1/passport/{SLUG}/probes").json()
-    assert [(e["provider"], e["kind"], e["status"], e["http_status"]) for e in evidence["evidence"]] == [
-        ("loop", "chat", "pass", 200)
-    ]
+    assert [
+        (e["provider"], e["kind"], e["status"], e["http_status"]) for e in evidence["evidence"]
+    ] == [("loop", "chat", "pass", 200)]
     assert evidence["observed_outcomes"]["probe_runs"] == 1

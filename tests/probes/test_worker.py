@@ -97,9 +97,21 @@ class Broker:
         with open(log, "ab") as out:
             process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "celery", "-A", "config", "worker",
-                    "--pool", "solo", "-Q", self.queue, "--without-gossip",
-                    "--without-mingle", "--without-heartbeat", "-l", "info",
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "solo",
+                    "-Q",
+                    self.queue,
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-l",
+                    "info",
                 ],
                 cwd=Path(__file__).resolve().parents[2],
                 env=self.env(),
@@ -126,10 +138,16 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, log: Path) ->
 
 
 def _version(slug: str) -> int:
-    return Artifact.objects.get(slug=slug).versions.order_by("-number").values_list("number", flat=True)[0]
+    return (
+        Artifact.objects.get(slug=slug)
+        .versions.order_by("-number")
+        .values_list("number", flat=True)[0]
+    )
 
 
-def test_worker_probes_a_round_and_re_signs(seeds: list[str], provider: Provider, tmp_path: Path) -> None:
+def test_worker_probes_a_round_and_re_signs(
+    seeds: list[str], provider: Provider, tmp_path: Path
+) -> None:
     add_endpoint(SLUG, provider, "alpha")
     provider.script["alpha"] = ["wrong", "ok"]  # one fail, then passes
     broker = Broker(tmp_path)
@@ -174,7 +192,10 @@ def test_worker_killed_mid_run_loses_and_doubles_nothing(
             log,
         )
         wait_for(
-            lambda: not ProbeRun.objects.filter(applied_at__isnull=True).exists(), 30, "applied", log
+            lambda: not ProbeRun.objects.filter(applied_at__isnull=True).exists(),
+            30,
+            "applied",
+            log,
         )
     runs = list(ProbeRun.objects.order_by("kind").values_list("kind", "status"))
     assert runs == [("chat", "pass"), ("code", "pass"), ("json", "pass")]

@@ -1,0 +1,159 @@
+"""Probes per second against a loopback provider with two Celery worker processes,
+and one worker's peak memory (VmHWM). Redis broker when one answers on
+127.0.0.1:6379, else kombu's filesystem transport. Figures only, nothing asserted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import PYTHON, REPO, manage, scratch_env  # noqa: E402
+
+sys.path.insert(0, str(REPO))
+from celery import Celery  # noqa: E402
+
+from tests.probes.provider import running_provider  # noqa: E402
+
+ENDPOINTS_PER_PASSPORT = 12
+SEEDS = ("liquid-lfm-2-24b-a2b", "meta-llama-llama-4-maverick", "meta-llama-llama-4-scout")
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """Peak resident set of a worker and its children (solo pool: the process itself)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main(var_dir: Path | None = None) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="bench-probes-"))
+    queue = f"bench-probes-{uuid.uuid4().hex[:8]}"
+    redis = _redis_up()
+    broker = "redis://127.0.0.1:6379/0" if redis else "filesystem://localhost//"
+    extra = {
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "PASSPORT_AUTO_KEY": "1",
+        "PROBE_RATE_PER_SECOND": "0",
+        "PROBE_BUDGET_PER_RUN": "100000",
+        "PROBE_LONG_CONTEXT_TOKENS": "1000",
+        "MATCH_WARM_ON_START": "0",
+    }
+    if redis:
+        extra["CELERY_BROKER_URL"] = broker
+    env = scratch_env(scratch, **extra)
+    if not redis:
+        env.pop("CELERY_BROKER_URL", None)
+    manage(env, "migrate", "--noinput")
+    manage(env, "import_passports", str(REPO / "fixtures" / "seeds"))
+    with running_provider() as provider:
+        for slug in SEEDS:
+            for n in range(ENDPOINTS_PER_PASSPORT):
+                manage(
+                    env,
+                    "probe_endpoint",
+                    slug,
+                    "--base-url",
+                    provider.url,
+                    "--model",
+                    f"m{n}",
+                    "--provider",
+                    f"loop{n}",
+                )
+        folder = scratch / "broker"
+        options = (
+            {}
+            if redis
+            else {
+                "data_folder_in": str(folder / "queue"),
+                "data_folder_out": str(folder / "queue"),
+                "processed_folder": str(folder / "processed"),
+                "control_folder": str(folder / "control"),
+            }
+        )
+        for value in options.values():
+            Path(value).mkdir(parents=True, exist_ok=True)
+        sender = Celery("bench", broker=broker, broker_transport_options=options)
+        workers = [
+            subprocess.Popen(
+                [
+                    PYTHON,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "solo",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"bench{i}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "-l",
+                    "warning",
+                ],
+                cwd=REPO,
+                env=env,
+                start_new_session=True,
+            )
+            for i in range(2)
+        ]
+        database = sqlite3.connect(scratch / "registry.sqlite3", timeout=30)
+        try:
+            time.sleep(8)  # both workers up before the clock starts
+            started = time.perf_counter()
+            sender.send_task("probes.schedule", queue=queue)
+            total = done = 0
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                total, done = database.execute(
+                    "SELECT count(*), sum(state = 'done') FROM probes_proberun"
+                ).fetchone()
+                if total and done == total:
+                    break
+                time.sleep(0.1)
+            elapsed = time.perf_counter() - started
+            peak = _peak_rss_mb(workers[0].pid)
+            print(
+                f"probes: {done} probe runs ({ENDPOINTS_PER_PASSPORT * len(SEEDS)} endpoints) in "
+                f"{elapsed:.1f} s with 2 worker processes on the "
+                f"{'Redis' if redis else 'filesystem'} broker, SQLite: {done / elapsed:.1f} probes/s "
+                f"(loopback provider answered {provider.count()} requests)"
+            )
+            print(f"probes: one worker's peak RSS {peak:.0f} MB")
+        finally:
+            database.close()
+            for worker in workers:
+                os.killpg(worker.pid, signal.SIGTERM)
+            for worker in workers:
+                try:
+                    worker.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+    import shutil
+
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
