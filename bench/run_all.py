@@ -9,6 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_catalogs  # noqa: E402
 import match_quality  # noqa: E402
+import pages  # noqa: E402
 import passport_requests  # noqa: E402
 import probe_throughput  # noqa: E402
 import verify  # noqa: E402
@@ -17,6 +18,7 @@ if __name__ == "__main__":
     var_dir = import_catalogs.main()
     try:
         passport_requests.main(var_dir)
+        pages.main(var_dir)
         verify.main(var_dir)
         match_quality.main(var_dir)
         probe_throughput.main()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,7 +12,6 @@ from django.db.models import OuterRef, Subquery
 
 from passports.models import PassportVersion
 from passports.services import published_keys, version_verify
-from passports.signing import PublishedKey
 from probes.selectors import latest_evidence
 from registry.models import COMPONENTS, Artifact, Capability, ProviderEndpoint, Trust
 
@@ -30,42 +28,20 @@ class Signature:
     key_id: str
     key_status: str
     signed_at: str
-    signed_by: str
     digest: str
 
 
-def _verdict(version: PassportVersion, keys: dict[str, PublishedKey]) -> tuple[bool, str | None]:
-    """version_verify, cached per signed digest and key status (versions never change;
-    a revoked key changes the cache key)."""
-    cache_key = f"web:verdict:{version.digest}:{version.key.key_id}:{version.key.status}"
-    cached = cache.get(cache_key)
-    if cached is not None:
-        return bool(cached[0]), cached[1]
-    verdict = version_verify(version=version, keys=keys)
-    cache.set(cache_key, (verdict.valid, verdict.reason), VERDICT_CACHE_SECONDS)
-    return verdict.valid, verdict.reason
-
-
-def signature_of(version: PassportVersion, keys: dict[str, PublishedKey]) -> Signature:
-    valid, reason = _verdict(version, keys)
-    return Signature(
-        version=version.number,
-        valid=valid,
-        reason=reason,
-        key_id=version.key.key_id,
-        key_status=version.key.status,
-        signed_at=version.signed_at,
-        signed_by=_signed_by(version),
-        digest=version.digest,
-    )
-
-
-def _signed_by(version: PassportVersion) -> str:
-    return str(json.loads(version.passport_json).get("signedBy", ""))
+def _cache_key(version: PassportVersion) -> str:
+    # Versions never change; a revoked key changes the key status and so the cache key.
+    return f"web:verdict:{version.digest}:{version.key.key_id}:{version.key.status}"
 
 
 def latest_signatures(artifact_ids: Sequence[int]) -> dict[int, Signature]:
-    """The latest version's signature status per artifact: two queries whatever the count."""
+    """The latest version's signature status per artifact, from version_verify.
+
+    Verdicts are cached per signed digest: one query when all are cached, three
+    otherwise (light rows, keys, the full rows of the versions to verify).
+    """
     if not artifact_ids:
         return {}
     newest = (
@@ -73,11 +49,36 @@ def latest_signatures(artifact_ids: Sequence[int]) -> dict[int, Signature]:
         .order_by("-number")
         .values("number")[:1]
     )
-    versions = PassportVersion.objects.filter(
-        artifact_id__in=artifact_ids, number=Subquery(newest)
-    ).select_related("key")
-    keys = published_keys()
-    return {version.artifact_id: signature_of(version, keys) for version in versions}
+    versions = list(
+        PassportVersion.objects.filter(artifact_id__in=artifact_ids, number=Subquery(newest))
+        .select_related("key")
+        .defer("passport_json", "canonical")
+    )
+    verdicts: dict[str, tuple[bool, str | None]] = cache.get_many(
+        [_cache_key(version) for version in versions]
+    )
+    missing = [version.pk for version in versions if _cache_key(version) not in verdicts]
+    if missing:
+        keys = published_keys()
+        fresh = {}
+        for full in PassportVersion.objects.filter(pk__in=missing).select_related("key"):
+            verdict = version_verify(version=full, keys=keys)
+            fresh[_cache_key(full)] = (verdict.valid, verdict.reason)
+        cache.set_many(fresh, VERDICT_CACHE_SECONDS)
+        verdicts.update(fresh)
+    result = {}
+    for version in versions:
+        valid, reason = verdicts[_cache_key(version)]
+        result[version.artifact_id] = Signature(
+            version=version.number,
+            valid=bool(valid),
+            reason=reason,
+            key_id=version.key.key_id,
+            key_status=version.key.status,
+            signed_at=version.signed_at,
+            digest=version.digest,
+        )
+    return result
 
 
 # ------------------------------------------------------------------ formatting
@@ -116,7 +117,7 @@ class Bar:
     contribution_width: int
 
 
-BAR_WIDTH = 300
+BAR_WIDTH = 320
 
 
 def trust_bars(trust: Trust) -> list[Bar]:
@@ -132,7 +133,7 @@ def trust_bars(trust: Trust) -> list[Bar]:
                 weight=weight,
                 contribution=round(100 * weight * value, 1),
                 source=str(sources.get(name, "measured")),
-                y=index * 34,
+                y=index * 48,
                 width=round(BAR_WIDTH * max(0.0, min(1.0, value))),
                 contribution_width=round(BAR_WIDTH * max(0.0, min(1.0, weight * value))),
             )

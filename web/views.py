@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from matching import ranking
 from matching.services import feedback_record, resolve, resolve_request
 from passports.canonical import DocumentError, parse_json
-from passports.selectors import served_document, version_list
+from passports.selectors import served_document, version_get, version_list
 from passports.services import published_keys
 from passports.signing import verify_document
 from registry import trust as trust_rules
@@ -124,20 +124,16 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
     signature = signatures.get(artifact.pk)
     base = _base_url(request)
     raw_json = None
+    signed_by = ""
     if signature is not None:
-        from passports.selectors import version_get
-
-        version = version_get(artifact=artifact)
-        raw_json = json.dumps(
-            served_document(
-                version=version,
-                slug=artifact.slug,
-                base_url=base,
-                warnings=[w.as_dict() for w in artifact.warnings.all()],
-            ),
-            indent=2,
-            ensure_ascii=False,
+        document = served_document(
+            version=version_get(artifact=artifact),
+            slug=artifact.slug,
+            base_url=base,
+            warnings=[w.as_dict() for w in artifact.warnings.all()],
         )
+        signed_by = str(document["passport"].get("signedBy", ""))
+        raw_json = json.dumps(document, indent=2, ensure_ascii=False)
     capabilities = selectors.capabilities_of(artifact)
     endpoints = [
         {
@@ -158,6 +154,7 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "endpoints": endpoints,
         "versions": version_list(artifact=artifact),
         "signature": signature,
+        "signed_by": signed_by,
         "evidence": selectors.probe_evidence(artifact),
         "prompt_price": selectors.usd_per_1m(artifact.prompt_price_per_1m),
         "completion_price": selectors.usd_per_1m(artifact.completion_price_per_1m),

@@ -119,7 +119,16 @@ def test_passport_page_reads_whole(page: Page, live_server: Any, seeds: list[str
     page.get_by_text("The raw JSON document").click()
     expect(page.locator("pre.json")).to_contain_text('"signature"')
     shot(page, "passport")
-    shot(page, "passport-phone", phone=True)
+    for section in ("facts-h", "trust-h", "sig-h"):
+        page.locator(f"section[aria-labelledby={section}]").screenshot(
+            path=str(SHOTS / f"passport-{section.removesuffix('-h')}.png")
+        )
+    page.locator("header.passport-head").screenshot(path=str(SHOTS / "passport-head.png"))
+    page.set_viewport_size(PHONE)
+    page.locator("section[aria-labelledby=trust-h]").screenshot(
+        path=str(SHOTS / "passport-trust-phone.png")
+    )
+    shot(page, "passport-phone")
 
 
 def test_compare_shows_the_columns(page: Page, live_server: Any, seeds: list[str]) -> None:

@@ -271,3 +271,16 @@ def test_detail_shows_the_latest_probe_evidence(client: Client, seeds: list[str]
         "<td>2026-11-01T12:00:00Z</td>"
     ) in html
     assert "<td>1,000,000</td>" in html or '<td class="num">1,000,000</td>' in html
+
+
+def test_badges_follow_a_revoked_key(client: Client, seeds: list[str]) -> None:
+    from passports.models import SigningKey
+    from passports.services import key_revoke
+
+    assert client.get("/").content.decode().count("signature valid") == 3
+    key_revoke(key_id=SigningKey.objects.get().key_id)
+    html = client.get("/").content.decode()
+    assert html.count("signature valid") == 0
+    assert html.count('title="key revoked">signature invalid</li>') == 3
+    detail = client.get(f"/passports/{MAVERICK}").content.decode()
+    assert "✘ Signature invalid: key revoked" in detail

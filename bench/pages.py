@@ -1,0 +1,99 @@
+"""Server time of the HTML pages with every catalog loaded: /, /passports/<slug>, /match.
+
+One gunicorn worker, one client, requests one after another on loopback, so each
+latency is the server's time plus a loopback round trip. Printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import gunicorn, manage, scratch_env  # noqa: E402
+
+LIST_QUERIES = [
+    "/",
+    "/?q=llama",
+    "/?q=vision",
+    "/?input_modality=image",
+    "/?input_modality=image&output_modality=text&min_context=100000",
+    "/?max_prompt_price=0.5&ordering=prompt_price",
+    "/?min_score=20&verified=false&ordering=-context_length",
+    "/?type=model&ordering=name&page=10",
+    "/?q=gpt&max_prompt_price=5",
+    "/?page=40",
+]
+NEEDS = [
+    "summarize 300-page contracts",
+    "read screenshots of invoices",
+    "translate customer emails from German to English",
+    "write Python code that parses CSV files",
+    "transcribe a podcast recording",
+    "generate a photorealistic picture of a cat",
+    "chat with customers about their orders",
+    "embed documents for semantic search",
+    "explain a bar chart image",
+    "a cheap model under $0.10 per million tokens for classification",
+]
+
+
+def timed(http: httpx.Client, url: str) -> float:
+    began = time.perf_counter()
+    response = http.get(url)
+    elapsed = time.perf_counter() - began
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: {response.status_code}")
+    return elapsed
+
+
+def report(name: str, latencies: list[float]) -> None:
+    ordered = sorted(latencies)
+    p50 = ordered[len(ordered) // 2] * 1000
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
+    print(
+        f"pages: {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {ordered[-1] * 1000:.1f} ms "
+        f"({len(ordered)} requests)"
+    )
+
+
+def main(var_dir: Path) -> None:
+    env = scratch_env(var_dir)
+    manage(env, "migrate", "-v0")  # the web app's tables, if the registry predates them
+    manage(env, "collectstatic", "--noinput", "-v0")
+    database = sqlite3.connect(var_dir / "registry.sqlite3")
+    artifacts = database.execute("SELECT COUNT(*) FROM registry_artifact").fetchone()[0]
+    slugs = [row[0] for row in database.execute("SELECT slug FROM registry_artifact ORDER BY id")]
+    sample = slugs[:: max(1, len(slugs) // 150)][:150]
+    print(f"pages: {artifacts} artifacts in the registry")
+    with gunicorn(env, workers=1) as base, httpx.Client(base_url=base, timeout=30) as http:
+        timed(http, "/")
+        timed(http, "/match?q=warm+up")
+        report("/ (list, 10 filter sets x 6)", [timed(http, q) for q in LIST_QUERIES * 6])
+        report(
+            "/passports/<slug> first view (signature verified, then cached)",
+            [timed(http, f"/passports/{slug}") for slug in sample],
+        )
+        report(
+            "/passports/<slug> again (verdict cached)",
+            [timed(http, f"/passports/{slug}") for slug in sample],
+        )
+        report(
+            "/match?q=... (10 needs x 3)",
+            [timed(http, f"/match?{httpx.QueryParams(q=need)}") for need in NEEDS * 3],
+        )
+        report(
+            "/compare (3 passports)",
+            [
+                timed(http, f"/compare?{httpx.QueryParams([('artifact', s) for s in trio])}")
+                for trio in zip(sample[0::3], sample[1::3], sample[2::3], strict=False)
+            ][:30],
+        )
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
