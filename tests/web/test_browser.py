@@ -15,7 +15,7 @@ from typing import Any
 
 import nacl.signing
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 MAVERICK = "meta-llama-llama-4-maverick"
 SCOUT = "meta-llama-llama-4-scout"
-PHONE = {"width": 375, "height": 812}
+PHONE: ViewportSize = {"width": 375, "height": 812}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     SHOTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport=DESKTOP)
     opened = context.new_page()
     opened.set_default_timeout(20_000)
     yield opened
@@ -60,7 +61,7 @@ def shot(page: Page, name: str, *, phone: bool = False) -> None:
         page.set_viewport_size(PHONE)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     if phone:
-        page.set_viewport_size({"width": 1280, "height": 900})
+        page.set_viewport_size(DESKTOP)
 
 
 def rows(page: Page) -> list[str]:

@@ -105,17 +105,17 @@ def test_claim_from_challenge_to_owner_token(seeds: list[str], api: APIClient) -
     owner.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     changed = served(api, SCOUT)
     changed["passport"]["unfragile"]["capabilities"][0]["description"] = "Updated by its builder."
-    response = owner.put("/api/v1/passport", changed, format="json")
-    assert response.status_code == 200, response.content
-    assert response.json()["status"] == "updated"
+    updated = owner.put("/api/v1/passport", changed, format="json")
+    assert updated.status_code == 200, updated.content
+    assert updated.json()["status"] == "updated"
     assert (
         Artifact.objects.get(slug=SCOUT).capabilities.get(position=0).description
         == "Updated by its builder."
     )
     other = served(api, "meta-llama-llama-4-maverick")
-    response = owner.put("/api/v1/passport", other, format="json")
-    assert response.status_code == 403
-    assert response.json()["error"] == {
+    refused = owner.put("/api/v1/passport", other, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["error"] == {
         "code": "permission_denied",
         "message": f"this owner token may update {SCOUT!r} only",
     }
