@@ -284,3 +284,16 @@ def test_badges_follow_a_revoked_key(client: Client, seeds: list[str]) -> None:
     assert html.count('title="key revoked">signature invalid</li>') == 3
     detail = client.get(f"/passports/{MAVERICK}").content.decode()
     assert "✘ Signature invalid: key revoked" in detail
+
+
+def test_detail_query_count_does_not_grow_with_the_passport(
+    client: Client, seeds: list[str]
+) -> None:
+    counts = []
+    for slug in (MAVERICK, "liquid-lfm-2-24b-a2b"):  # 6 and 9 capabilities
+        client.get(f"/passports/{slug}")  # warm the verdict cache
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/passports/{slug}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 10
