@@ -56,21 +56,27 @@ def seeds_part(var_dir: Path) -> None:
 
     call_command("bootstrap", "--skip-catalogs", stdout=open(os.devnull, "w"))
     data = json.loads(DEV_SET.read_text())
-    p1 = r3 = mrr = 0.0
-    for case in data["seeds"]:
-        ids = [r["capability"]["id"] for r in _resolve(case["need"], 10)["resolved"]]
-        ranks = [i for i, cap in enumerate(ids, 1) if cap in case["expected"]]
-        p1 += bool(ranks and ranks[0] == 1)
-        r3 += bool(ranks and ranks[0] <= 3)
-        mrr += 1 / ranks[0] if ranks else 0
-    n = len(data["seeds"])
-    negatives = sum(bool(_resolve(need, 5)["noMatch"]) for need in data["negatives"])
-    print(
-        f"match quality, seeds dev set ({n} needs): P@1 {p1 / n:.2f}  R@3 {r3 / n:.2f}  MRR {mrr / n:.2f}"
-    )
-    print(
-        f"match quality, needs nothing fits: {negatives}/{len(data['negatives'])} answered noMatch"
-    )
+    for split, negatives in (("seeds", "negatives"), ("seeds_validation", "negatives_validation")):
+        p1 = r3 = mrr = 0.0
+        misses = []
+        for case in data[split]:
+            ids = [r["capability"]["id"] for r in _resolve(case["need"], 10)["resolved"]]
+            ranks = [i for i, cap in enumerate(ids, 1) if cap in case["expected"]]
+            p1 += bool(ranks and ranks[0] == 1)
+            r3 += bool(ranks and ranks[0] <= 3)
+            mrr += 1 / ranks[0] if ranks else 0
+            if not ranks or ranks[0] != 1:
+                misses.append(
+                    f"{case['need']!r} (first right answer at {ranks[0] if ranks else '-'})"
+                )
+        n = len(data[split])
+        answered = sum(bool(_resolve(need, 5)["noMatch"]) for need in data[negatives])
+        print(
+            f"match quality, {split} ({n} needs): P@1 {p1 / n:.2f}  R@3 {r3 / n:.2f}  MRR {mrr / n:.2f}"
+            f"; nothing fits: {answered}/{len(data[negatives])} answered noMatch"
+        )
+        for miss in misses:
+            print(f"    missed: {miss}")
 
 
 def catalog_part(var_dir: Path) -> None:

@@ -22,9 +22,10 @@ import numpy as np
 # Keep faiss from fighting torch and gunicorn workers for the two cores.
 faiss.omp_set_num_threads(1)
 
-KINDS = ("description", "intent", "best_for")
-# Bumped when the saved files change; an index saved in another format is rebuilt.
-FORMAT = 2
+KINDS = ("description", "intent", "best_for", "sentence")
+# Bumped when the saved files or the texts they hold change; an index saved in
+# another format is rebuilt.
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,27 @@ class CapabilityIndex:
             }
         parts = [self._rows_by_capability[c] for c in capabilities if c in self._rows_by_capability]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+    def vectors(self) -> np.ndarray:
+        """Every row's vector: a read-only view of the index's own storage, no copy."""
+        count, dimensions = len(self), self._index.d
+        if count == 0:
+            return np.zeros((0, dimensions), dtype=np.float32)
+        view = faiss.rev_swig_ptr(self._index.get_xb(), count * dimensions)  # type: ignore[attr-defined]
+        matrix = np.asarray(view).reshape(count, dimensions)
+        matrix.flags.writeable = False
+        return matrix
+
+    def capability_similarities(
+        self, query: np.ndarray, capabilities: list[int]
+    ) -> dict[int, np.ndarray]:
+        """The query's similarity to every text row of each given capability."""
+        rows = self.rows_for(set(capabilities))
+        if len(rows) == 0:
+            return {}
+        similarities = self.vectors()[rows] @ np.asarray(query, dtype=np.float32).reshape(-1)
+        owners = self.capabilities[rows]
+        return {int(c): similarities[owners == c] for c in np.unique(owners)}
 
     def search(self, query: np.ndarray, *, k: int, rows: np.ndarray | None = None) -> list[Hit]:
         """The k nearest rows to a unit query vector, optionally among `rows` only."""

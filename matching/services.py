@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import threading
 import time
 import uuid
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from passports.models import PassportVersion
 from passports.services import timestamp
@@ -31,6 +32,7 @@ from .constraints import FilterError, Required, apply_filters, read_constraints
 from .embeddings import Embedder, get_embedder
 from .index import CapabilityIndex, prune
 from .models import Feedback, ResolveLog, TextEmbedding
+from .vocabulary import read_as
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ MAX_INTENT_CHARS = 2000
 MAX_LIMIT = 50
 SEARCH_DEPTH = 400  # text rows fetched per resolve before grouping by capability
 TOP_INTENTS = 5
+MAX_SENTENCES = 8
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 # ---------------------------------------------------------------- the index
@@ -57,13 +61,21 @@ def index_folder() -> Path:
     return Path(settings.MATCH_INDEX_DIR)
 
 
+def _sentences(description: str) -> list[str]:
+    """The description's sentences, when it has more than one: each also matches on its own."""
+    parts = [p.strip() for p in _SENTENCE_END.split(description) if len(p.strip()) >= 20]
+    return parts[:MAX_SENTENCES] if len(parts) > 1 else []
+
+
 def capability_texts(
     name: str, description: str, intents: list[str], best_for: list[str]
 ) -> list[tuple[int, int, str]]:
-    """(kind, position, text) of one capability: name with description, each intent, each best_for line."""
+    """(kind, position, text) of one capability: name with description, each intent, each
+    best_for line, and each sentence of a description of several sentences."""
     texts = [(0, 0, f"{name}. {description}".strip())]
     texts += [(1, i, text) for i, text in enumerate(intents) if text.strip()]
     texts += [(2, i, text) for i, text in enumerate(best_for) if text.strip()]
+    texts += [(3, i, text) for i, text in enumerate(_sentences(description))]
     return texts
 
 
@@ -271,10 +283,17 @@ def _eligible_artifacts(required: Required) -> tuple[Any, str | None]:
                 )
                 return None, f"no registered model {verb} {noun}"
             artifacts = artifacts.filter(facets__kind=kind, facets__value=modality)
+    # A passport that does not state its context size or price is not excluded
+    # by a limit on it: the answer says the limit could not be checked.
     if required.min_context:
-        artifacts = artifacts.filter(context_length__gte=required.min_context)
+        artifacts = artifacts.filter(
+            Q(context_length__gte=required.min_context) | Q(context_length__isnull=True)
+        )
     if required.max_prompt_price is not None:
-        artifacts = artifacts.filter(prompt_price_per_1m__lte=required.max_prompt_price)
+        artifacts = artifacts.filter(
+            Q(prompt_price_per_1m__lte=required.max_prompt_price)
+            | Q(prompt_price_per_1m__isnull=True)
+        )
     if required.open_weights:
         artifacts = artifacts.filter(open_weights=True)
     return artifacts, None
@@ -286,9 +305,19 @@ def _callback_token(resolve_id: str, slug: str, expires: int) -> str:
     return f"{expires}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
 
-def _constraint_text(required: Required) -> str:
+def _constraint_text(required: Required, artifact: Artifact) -> str:
     checks = required.checks()
-    return ("Checked: " + "; ".join(checks) + ".") if checks else "No hard constraints were stated."
+    if not checks:
+        return "No hard constraints were stated."
+    unknown = []
+    if required.min_context and artifact.context_length is None:
+        unknown.append("context size")
+    if required.max_prompt_price is not None and artifact.prompt_price_per_1m is None:
+        unknown.append("prompt price")
+    text = "Checked: " + "; ".join(checks) + "."
+    if unknown:
+        text += f" Its passport does not state its {' or '.join(unknown)}, so that was not checked."
+    return text
 
 
 def resolve(
@@ -303,6 +332,7 @@ def resolve(
         "resolvedAt": resolved_at,
         "resolverVersion": RESOLVER_VERSION,
         "intent": request.intent,
+        "readAs": read_as(request.intent),
         "required": required.as_dict(),
         "resolved": [],
         "noMatch": None,
@@ -332,9 +362,9 @@ def resolve(
                     required.checks()
                 )
         if answer["noMatch"] is None:
-            query = embedder.encode([request.intent])[0]
+            query = embedder.encode([answer["readAs"]])[0]
             hits = index.search(query, k=SEARCH_DEPTH, rows=rows)
-            results = _rank_hits(hits, request, required, base_url, resolve_id)
+            results = _rank_hits(hits, index, query, request, required, base_url, resolve_id)
             if not results:
                 best = hits[0].similarity if hits else 0.0
                 answer["noMatch"] = (
@@ -364,41 +394,69 @@ def resolve(
     return answer
 
 
-def _candidates(hits: list[Any], limit: int) -> tuple[dict[int, Any], int]:
-    """The best hit of each capability that can still reach the top `limit` + 1, and how many
-    models fit at all.
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Any  # the capability's best-matching text row
+    best_text: float
+    mean_text: float
 
-    Hits come most similar first. Trust and success move a capability by at
-    most ranking.MAX_BOOST_SPREAD, so a model whose best similarity trails the
-    (limit + 1)-th model's by more than that can never be shown: its rows are
-    not even read from the database.
+
+def _candidates(
+    hits: list[Any], index: CapabilityIndex, query: np.ndarray, limit: int
+) -> tuple[dict[int, _Candidate], int]:
+    """The capabilities that can still reach the top `limit` + 1, and how many models fit at all.
+
+    Hits come most similar first; a model fits when one of its texts clears
+    the no-match threshold. Trust and success move a capability by at most
+    ranking.MAX_BOOST_SPREAD, so a model whose best capability similarity
+    trails the (limit + 1)-th model's by more than that can never be shown:
+    its rows are not even read from the database.
     """
-    best_by_capability: dict[int, Any] = {}
-    best_by_artifact: dict[int, float] = {}
+    best_hit: dict[int, Any] = {}
     for hit in hits:
         if hit.similarity < ranking.NO_MATCH_THRESHOLD:
             break
-        if hit.capability not in best_by_capability:
-            best_by_capability[hit.capability] = hit
-            best_by_artifact.setdefault(hit.artifact, hit.similarity)
-    if not best_by_artifact:
+        best_hit.setdefault(hit.capability, hit)
+    if not best_hit:
         return {}, 0
-    fitting = list(best_by_artifact.values())
+    similarities = index.capability_similarities(query, list(best_hit))
+    candidates = {
+        pk: _Candidate(
+            hit=hit,
+            best_text=hit.similarity,
+            mean_text=float(similarities[pk].mean()) if pk in similarities else hit.similarity,
+        )
+        for pk, hit in best_hit.items()
+    }
+    best_by_artifact: dict[int, float] = {}
+    for candidate in candidates.values():
+        similarity = ranking.capability_similarity(
+            best_text=candidate.best_text, mean_text=candidate.mean_text
+        )
+        artifact = candidate.hit.artifact
+        best_by_artifact[artifact] = max(similarity, best_by_artifact.get(artifact, -1.0))
+    fitting = sorted(best_by_artifact.values(), reverse=True)
     cut = fitting[min(limit, len(fitting) - 1)] - ranking.MAX_BOOST_SPREAD
     return (
         {
-            pk: hit
-            for pk, hit in best_by_capability.items()
-            if best_by_artifact[hit.artifact] >= cut
+            pk: candidate
+            for pk, candidate in candidates.items()
+            if best_by_artifact[candidate.hit.artifact] >= cut
         },
         len(fitting),
     )
 
 
 def _rank_hits(
-    hits: list[Any], request: ResolveRequest, required: Required, base_url: str, resolve_id: str
+    hits: list[Any],
+    index: CapabilityIndex,
+    query: np.ndarray,
+    request: ResolveRequest,
+    required: Required,
+    base_url: str,
+    resolve_id: str,
 ) -> list[dict[str, Any]]:
-    best_by_capability, total_fitting = _candidates(hits, request.limit)
+    best_by_capability, total_fitting = _candidates(hits, index, query, request.limit)
     if not best_by_capability:
         return []
     # Rank on a few plain columns; full rows (JSON lists) only for what is shown.
@@ -415,12 +473,14 @@ def _rank_hits(
         )
     }
     by_artifact: dict[int, list[tuple[ranking.Rank, int, Any]]] = defaultdict(list)
-    for pk, hit in best_by_capability.items():
+    for pk, candidate in best_by_capability.items():
         if pk not in facts:
             continue
+        hit = candidate.hit
         success_rate, feedback, score, _slug = facts[pk]
         scored = ranking.rank(
-            similarity=hit.similarity,
+            best_text=candidate.best_text,
+            mean_text=candidate.mean_text,
             trust_score=score or 0,
             success_rate=success_rate,
             feedback=feedback,
@@ -462,6 +522,7 @@ def _rank_hits(
             "description": "description",
             "intent": "stated intent",
             "best_for": "best-for line",
+            "sentence": "description",
         }[hit.kind]
         following = ordered[position + 1] if position + 1 < len(ordered) else None
         if following is not None:
@@ -491,7 +552,8 @@ def _rank_hits(
                     "description": cap.description,
                     "whyThisMatches": (
                         f'Your need is closest to its {kind_words} "{matched_text}" '
-                        f"(cosine similarity {scored.similarity:.2f}). {_constraint_text(required)}"
+                        f"(cosine similarity {scored.best_text:.2f}; {scored.mean_text:.2f} on "
+                        f"average over all its texts). {_constraint_text(required, artifact)}"
                     ),
                     "vsAlternatives": vs,
                     "bestFor": cap.best_for,
@@ -505,7 +567,7 @@ def _rank_hits(
                     }
                     for other_rank, other, _hit in entries[1:4]
                 ],
-                "matchConfidence": ranking.match_confidence(scored.similarity),
+                "matchConfidence": ranking.match_confidence(scored.best_text),
                 "lastVerified": signed.signed_at if signed else None,
                 "feedbackUrl": f"{base_url}/api/v1/feedback",
                 "callbackToken": _callback_token(resolve_id, artifact.slug, expires),
@@ -520,6 +582,10 @@ def _matched_text(cap: Capability, hit: Any) -> str:
         return str(cap.intents[hit.text_index])
     if hit.kind == "best_for":
         return str(cap.best_for[hit.text_index])
+    if hit.kind == "sentence":
+        sentences = _sentences(cap.description)
+        if hit.text_index < len(sentences):
+            return sentences[hit.text_index]
     return cap.name
 
 
