@@ -125,8 +125,11 @@ def claim_approve(*, claim: Claim, by: str) -> Claim:
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
         if locked.status != Claim.Status.PENDING:
             raise ClaimRejected(f"only a signed, pending claim can be approved ({locked.status})")
+        # Lock the artifact row only: PostgreSQL refuses FOR UPDATE on the outer join to trust.
         artifact = (
-            Artifact.objects.select_for_update().select_related("trust").get(pk=locked.artifact_id)
+            Artifact.objects.select_for_update(of=("self",))
+            .select_related("trust")
+            .get(pk=locked.artifact_id)
         )
         if Claim.objects.filter(artifact=artifact, status=Claim.Status.APPROVED).exists():
             raise ClaimRejected(f"{artifact.slug} already has an approved owner")

@@ -315,6 +315,8 @@ def methodology(request: HttpRequest) -> HttpResponse:
         {
             "weights": trust_rules.DEFAULT_WEIGHTS,
             "threshold": ranking.NO_MATCH_THRESHOLD,
+            "best_text_weight": ranking.BEST_TEXT_WEIGHT,
+            "mean_text_weight": round(1 - ranking.BEST_TEXT_WEIGHT, 4),
             "trust_weight": ranking.TRUST_WEIGHT,
             "success_weight": ranking.SUCCESS_WEIGHT,
             "evidence_full_at": ranking.EVIDENCE_FULL_AT,

@@ -236,7 +236,7 @@ def test_claim_from_challenge_to_approval(
     shot(page, "claim-approved")
     page.goto(f"{live_server.url}/passports/{SCOUT}")
     expect(page.locator(".passport-head .badges")).to_contain_text("verified builder")
-    expect(page.locator("#trust-h + p + figure + table + div")).not_to_contain_text(
+    expect(page.locator("section[aria-labelledby=trust-h]")).not_to_contain_text(
         "builder identity is not verified yet"
     )
 

@@ -232,7 +232,10 @@ def test_methodology_has_the_formulas(client: Client, db: Any) -> None:
     html = client.get("/methodology").content.decode()
     assert "score = round(100 × Σ" in html
     assert "total = similarity + 0.05 × score / 100 + 0.05 × (success rate − 0.5)" in html
-    assert "below 0.25" in html
+    from matching.ranking import BEST_TEXT_WEIGHT, NO_MATCH_THRESHOLD
+
+    assert f"similarity = {BEST_TEXT_WEIGHT} × best text + {1 - BEST_TEXT_WEIGHT} × mean" in html
+    assert f"reaches a similarity of {NO_MATCH_THRESHOLD:.2f}" in html
 
 
 def test_detail_shows_the_latest_probe_evidence(client: Client, seeds: list[str]) -> None:
