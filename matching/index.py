@@ -18,9 +18,12 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-# Keep faiss from fighting torch and gunicorn workers for the two cores.
+# Keep faiss and numpy's BLAS from fighting torch and gunicorn workers for the
+# cores: BLAS threads spin between calls and doubled the query encoding time.
 faiss.omp_set_num_threads(1)
+threadpool_limits(limits=1, user_api="blas")
 
 KINDS = ("description", "intent", "best_for", "sentence")
 # Bumped when the saved files or the texts they hold change; an index saved in
@@ -101,19 +104,24 @@ class CapabilityIndex:
         matrix.flags.writeable = False
         return matrix
 
-    def capability_similarities(
-        self, query: np.ndarray, capabilities: list[int]
-    ) -> dict[int, np.ndarray]:
-        """The query's similarity to every text row of each given capability."""
-        rows = self.rows_for(set(capabilities))
-        if len(rows) == 0:
+    def mean_similarities(self, query: np.ndarray, capabilities: list[int]) -> dict[int, float]:
+        """The query's mean similarity over all text rows of each given capability."""
+        self.rows_for(set())  # builds the grouping once
+        assert self._rows_by_capability is not None
+        groups = [self._rows_by_capability.get(c) for c in capabilities]
+        present = [(c, g) for c, g in zip(capabilities, groups, strict=True) if g is not None]
+        if not present:
             return {}
+        rows = np.concatenate([g for _, g in present])
+        sizes = np.array([len(g) for _, g in present])
         similarities = self.vectors()[rows] @ np.asarray(query, dtype=np.float32).reshape(-1)
-        owners = self.capabilities[rows]
-        return {int(c): similarities[owners == c] for c in np.unique(owners)}
+        sums = np.add.reduceat(similarities, np.concatenate(([0], np.cumsum(sizes)[:-1])))
+        return {
+            c: float(total / size) for (c, _), total, size in zip(present, sums, sizes, strict=True)
+        }
 
     def search(self, query: np.ndarray, *, k: int, rows: np.ndarray | None = None) -> list[Hit]:
-        """The k nearest rows to a unit query vector, optionally among `rows` only."""
+        """The best of the k nearest rows per capability, optionally among `rows` only."""
         if len(self) == 0 or k <= 0 or (rows is not None and len(rows) == 0):
             return []
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
@@ -124,21 +132,25 @@ class CapabilityIndex:
             k = min(k, len(rows))
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))  # type: ignore[call-arg]
             scores, ids = self._index.search(query, k, params=params)
-        hits = []
-        for score, row in zip(scores[0], ids[0], strict=True):
-            if row < 0:
-                continue
-            hits.append(
-                Hit(
-                    row=int(row),
-                    capability=int(self.capabilities[row]),
-                    artifact=int(self.artifacts[row]),
-                    kind=KINDS[int(self.kinds[row])],
-                    text_index=int(self.text_indexes[row]),
-                    similarity=float(score),
-                )
+        return self._hits(scores[0], ids[0])
+
+    def _hits(self, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
+        """Hits in order, keeping each capability's best row only (the rest add nothing)."""
+        valid = ids >= 0
+        scores, ids = scores[valid], ids[valid]
+        _, first = np.unique(self.capabilities[ids], return_index=True)
+        first.sort()
+        return [
+            Hit(
+                row=int(ids[i]),
+                capability=int(self.capabilities[ids[i]]),
+                artifact=int(self.artifacts[ids[i]]),
+                kind=KINDS[int(self.kinds[ids[i]])],
+                text_index=int(self.text_indexes[ids[i]]),
+                similarity=float(scores[i]),
             )
-        return hits
+            for i in first
+        ]
 
     def save(self, folder: Path) -> Path:
         """Write to folder/<state>/ atomically; returns that path."""

@@ -39,7 +39,9 @@ logger = logging.getLogger(__name__)
 RESOLVER_VERSION = "registry-resolver/1 (all-MiniLM-L6-v2 embeddings, FAISS inner product)"
 MAX_INTENT_CHARS = 2000
 MAX_LIMIT = 50
-SEARCH_DEPTH = 400  # text rows fetched per resolve before grouping by capability
+# Text rows fetched per resolve, before grouping by capability: enough for 50
+# results among near ties, few enough that ranking reads few rows.
+SEARCH_DEPTH = 150
 TOP_INTENTS = 5
 MAX_SENTENCES = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -363,7 +365,7 @@ def resolve(
                 )
         if answer["noMatch"] is None:
             query = embedder.encode([answer["readAs"]])[0]
-            hits = index.search(query, k=SEARCH_DEPTH, rows=rows)
+            hits = index.search(query, k=max(SEARCH_DEPTH, 8 * request.limit), rows=rows)
             results = _rank_hits(hits, index, query, request, required, base_url, resolve_id)
             if not results:
                 best = hits[0].similarity if hits else 0.0
@@ -419,13 +421,9 @@ def _candidates(
         best_hit.setdefault(hit.capability, hit)
     if not best_hit:
         return {}, 0
-    similarities = index.capability_similarities(query, list(best_hit))
+    means = index.mean_similarities(query, list(best_hit))
     candidates = {
-        pk: _Candidate(
-            hit=hit,
-            best_text=hit.similarity,
-            mean_text=float(similarities[pk].mean()) if pk in similarities else hit.similarity,
-        )
+        pk: _Candidate(hit=hit, best_text=hit.similarity, mean_text=means.get(pk, hit.similarity))
         for pk, hit in best_hit.items()
     }
     best_by_artifact: dict[int, float] = {}
@@ -528,11 +526,11 @@ def _rank_hits(
         if following is not None:
             nxt = following[0]
             vs = (
-                f"Ranked {position + 1} of {total_fitting} fitting models; next is {nxt[1].artifact.name} "
+                f"Ranked {position + 1} of the {total_fitting} closest fitting models; next is {nxt[1].artifact.name} "
                 f"({nxt[1].name}) at similarity {nxt[0].similarity:.2f} vs {scored.similarity:.2f} here."
             )
         else:
-            vs = f"Ranked {position + 1} of {total_fitting} fitting models; no other model fits as well."
+            vs = f"Ranked {position + 1} of the {total_fitting} closest fitting models; no other model fits as well."
         results.append(
             {
                 "artifact": {
