@@ -312,7 +312,7 @@ def over_http(var_dir: Path, queries: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", default="1000,10000,100000")
     parser.add_argument("--queries", type=int, default=200)
@@ -321,7 +321,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int)
     parser.add_argument("--var-dir")
     parser.add_argument("--pool")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.child:
         child(args)
         return

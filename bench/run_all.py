@@ -12,6 +12,7 @@ import match_quality  # noqa: E402
 import pages  # noqa: E402
 import passport_requests  # noqa: E402
 import probe_throughput  # noqa: E402
+import resolve_latency  # noqa: E402
 import verify  # noqa: E402
 
 if __name__ == "__main__":
@@ -21,6 +22,7 @@ if __name__ == "__main__":
         pages.main(var_dir)
         verify.main(var_dir)
         match_quality.main(var_dir)
+        resolve_latency.main([])
         probe_throughput.main()
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
