@@ -39,5 +39,5 @@ urlpatterns = [
 ]
 
 handler400 = "registry.api.errors.json_400"
-handler404 = "registry.api.errors.json_404"
+handler404 = "web.views.page_not_found"
 handler500 = "registry.api.errors.json_500"

@@ -21,6 +21,7 @@ from passports.selectors import served_document, version_get, version_list
 from passports.services import published_keys
 from passports.signing import verify_document
 from registry import trust as trust_rules
+from registry.api.errors import json_404
 from registry.errors import ApplicationError
 from registry.models import Artifact, ArtifactFacet
 from registry.selectors import passport_list
@@ -113,6 +114,16 @@ def registry_list(request: HttpRequest) -> HttpResponse:
 
 def _not_found(request: HttpRequest, what: str) -> HttpResponse:
     return render(request, "web/not_found.html", {"what": what}, status=404)
+
+
+MACHINE_PATHS = ("/api/", "/.well-known/", "/schema.json", "/admin/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site-wide 404: JSON for API clients, a page for people."""
+    if request.path.startswith(MACHINE_PATHS):
+        return json_404(request, exception)
+    return _not_found(request, "page at this address")
 
 
 @require_GET

@@ -140,6 +140,18 @@ def test_detail_unknown_slug_is_an_html_404(client: Client, db: Any) -> None:
     assert "<title>Not found" in response.content.decode()
 
 
+def test_unknown_page_is_an_html_404_and_unknown_api_path_json(client: Client, db: Any) -> None:
+    response = client.get("/no/such/<page>")
+    assert (response.status_code, response["Content-Type"]) == (404, "text/html; charset=utf-8")
+    assert "There is no page at this address." in response.content.decode()
+    assert "<page>" not in response.content.decode()
+    response = client.get("/api/v1/no-such")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"error": {"code": "not_found", "message": "no such path: /api/v1/no-such"}},
+    )
+
+
 def test_script_in_a_description_is_shown_literally(client: Client, seeds: list[str]) -> None:
     doc = _document(MAVERICK)
     capability = doc["passport"]["unfragile"]["capabilities"][0]
