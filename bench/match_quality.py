@@ -9,8 +9,10 @@ imported as passports into a registry of their own).
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -109,6 +111,36 @@ def catalog_part(var_dir: Path) -> None:
     )
 
 
+def gorilla_capability(model: dict[str, Any]) -> dict[str, Any]:
+    """One capability from everything the catalog states about a model, as an importer would:
+    its description, the example requests in its example code as intents, and what it was
+    trained or evaluated on and its name in words as best_for lines."""
+    performance = model.get("performance")
+    if isinstance(performance, str):
+        try:
+            performance = ast.literal_eval(performance)
+        except (ValueError, SyntaxError):
+            performance = {}
+    dataset = performance.get("dataset") if isinstance(performance, dict) else None
+    example = model.get("example_code")
+    examples = (
+        [text for text in re.findall(r"['\"]([^'\"\n]{12,120})['\"]", example) if " " in text][:3]
+        if isinstance(example, str)
+        else []
+    )
+    best_for = []
+    if isinstance(dataset, str) and dataset not in ("", "N/A"):
+        best_for.append(f"{model['functionality']} trained or evaluated on {dataset}")
+    best_for.append(f"{model['domain']}: {re.sub(r'[-_/]+', ' ', model['api_name'])}")
+    return {
+        "name": f"{model['domain']}: {model['functionality']}",
+        "description": model["description"],
+        "intents": examples,
+        "best_for": best_for,
+        "categories": [model["domain"]],
+    }
+
+
 def gorilla_part(var_dir: Path) -> None:
     _setup(var_dir)
     from django.core.management import call_command
@@ -135,13 +167,7 @@ def gorilla_part(var_dir: Path) -> None:
                     "type": "model",
                     "categories": [model["domain"]],
                 },
-                "capabilities": [
-                    {
-                        "name": f"{model['domain']}: {model['functionality']}",
-                        "description": model["description"],
-                        "categories": [model["domain"]],
-                    }
-                ],
+                "capabilities": [gorilla_capability(model)],
             }
         )
     domain_of = {
