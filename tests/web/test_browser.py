@@ -161,13 +161,16 @@ def test_match_ranks_explains_and_takes_feedback(
     expect(page.locator("li.chip")).to_have_text(["accepts image input"])
     expect(results.first.locator("p.why")).to_contain_text("Your need is closest to its")
     shot(page, "match")
-    results.first.get_by_role("button", name="It worked").click()
+    # Keyboard only: the feedback button takes focus and Enter presses it.
+    results.first.get_by_role("button", name="It worked").focus()
+    page.keyboard.press("Enter")
     expect(results.first.locator(".feedback")).to_contain_text("Thank you: “success” recorded")
     shot(page, "match-feedback")
     shot(page, "match-phone", phone=True)
 
+    # Keyboard only: Enter in the field submits the form.
     page.get_by_label("What do you need a model for?").fill("transcribe a podcast recording")
-    page.get_by_role("button", name="Find models").click()
+    page.get_by_label("What do you need a model for?").press("Enter")
     expect(page.get_by_role("heading", name="Nothing fits")).to_be_visible()
     expect(page.locator(".nomatch p[role=status]")).to_have_text(
         "no registered model accepts audio input"
