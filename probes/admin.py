@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from registry.models import Artifact
+
 from .models import EndpointBreaker, ProbeRun
+from .outcomes import artifact_probes_refresh
+from .services import breaker_reset
 
 
 @admin.register(ProbeRun)
@@ -40,5 +46,11 @@ class EndpointBreakerAdmin(admin.ModelAdmin):
     actions = ["close_breaker"]
 
     @admin.action(description="Close the breaker (resume probing)")
-    def close_breaker(self, request: HttpRequest, queryset: object) -> None:
-        queryset.update(consecutive_failures=0, opened_at=None, reason="")  # type: ignore[attr-defined]
+    def close_breaker(self, request: HttpRequest, queryset: QuerySet[EndpointBreaker]) -> None:
+        for breaker in queryset.select_related("endpoint"):
+            with transaction.atomic():
+                artifact = Artifact.objects.select_for_update(of=("self",)).get(
+                    pk=breaker.endpoint.artifact_id
+                )
+                breaker_reset(endpoint=breaker.endpoint)
+                artifact_probes_refresh(artifact=artifact)

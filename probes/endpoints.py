@@ -10,8 +10,8 @@ from django.db import transaction
 
 from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact, ProviderEndpoint, Source
-from registry.services import content_refresh, trust_refresh
 
+from .outcomes import artifact_probes_refresh
 from .services import breaker_reset
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
@@ -96,6 +96,7 @@ def endpoint_upsert(
         endpoint.save()
         if moved and not created:
             breaker_reset(endpoint=endpoint)
-        trust_refresh(artifact=artifact)
-        content_refresh(artifact=artifact)
+        # Recomputes the endpoint's published probe status too: a reset breaker
+        # must not stay "paused" in the new version.
+        artifact_probes_refresh(artifact=artifact)
     return endpoint, created

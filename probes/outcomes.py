@@ -145,8 +145,7 @@ def artifact_probes_refresh(*, artifact: Artifact, now: datetime | None = None) 
     sources = dict(trust.component_sources or {})
     if runs:
         sources["quality"] = "measured"  # probe evidence replaces an imported quality
-    trust.component_sources = sources
-    trust.save(update_fields=["probe_outcomes", "component_sources"])
+    trust.component_sources = sources  # trust_refresh below saves the trust row
 
     by_endpoint: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
@@ -171,9 +170,10 @@ def artifact_probes_refresh(*, artifact: Artifact, now: datetime | None = None) 
             }
         )
         counted = [run for run in runs if run["kind"] in kinds]
-        cap.probe_runs = len(counted)
-        cap.probe_passes = sum(run["status"] == ProbeRun.Status.PASS for run in counted)
-        cap.save(update_fields=["probe_runs", "probe_passes"])
+        figures = (len(counted), sum(run["status"] == ProbeRun.Status.PASS for run in counted))
+        if figures != (cap.probe_runs, cap.probe_passes):
+            cap.probe_runs, cap.probe_passes = figures
+            cap.save(update_fields=["probe_runs", "probe_passes"])
 
     trust_refresh(artifact=artifact, now=now)
     changed = content_refresh(artifact=artifact)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from passports.schema import validate
+from probes.endpoints import endpoint_upsert
 from probes.models import EndpointBreaker, ProbeRun
 from probes.outcomes import probe_outcomes_apply
 from probes.services import probe_execute, probe_schedule
@@ -162,6 +163,24 @@ def test_breaker_trips_stops_calls_and_the_passport_says_so(
     assert provider.count() == 7
     assert EndpointBreaker.objects.get().opened_at is None
     assert PROBES_PAUSED not in served(api, SLUG)["passport"]["unfragile"]["trust"]["failure_modes"]
+
+
+@pytest.mark.django_db
+def test_moving_a_paused_endpoint_publishes_it_unpaused(
+    seeds: list[str], api: Any, provider: Provider, settings: Any
+) -> None:
+    settings.PROBE_BREAKER_THRESHOLD = 3
+    settings.PROBE_MAX_ATTEMPTS = 1
+    add_endpoint(SLUG, provider, "down")
+    provider.script["down"] = ["500"]
+    run_slot()
+    assert served(api, SLUG)["passport"]["registry"]["endpoints"][0]["probe"]["status"] == "paused"
+    # A new base URL is a new endpoint: its breaker closes, and the version signed now says so.
+    endpoint_upsert(slug=SLUG, base_url=provider.url + "/v2", model="down", provider="down")
+    passport = served(api, SLUG)["passport"]
+    assert EndpointBreaker.objects.get().opened_at is None
+    assert passport["registry"]["endpoints"][0]["probe"]["status"] == "degraded"
+    assert PROBES_PAUSED not in passport["unfragile"]["trust"]["failure_modes"]
 
 
 @pytest.mark.django_db
