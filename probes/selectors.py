@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
+
 from registry.models import Artifact
 
 from .models import ProbeRun
@@ -20,14 +22,22 @@ def latest_evidence(*, artifact: Artifact) -> list[dict[str, Any]]:
     latency_ms, ttft_ms, started_at, finished_at (ISO 8601 UTC), error_class, slot.
     Stable: the passport page and GET /api/v1/passport/<slug>/probes read it.
     """
+    done = ProbeRun.objects.filter(state=ProbeRun.State.DONE)
+    latest_slot = (
+        done.filter(endpoint=OuterRef("endpoint"), kind=OuterRef("kind"))
+        .order_by("-slot")
+        .values("slot")[:1]
+    )
+    # Only each (endpoint, kind)'s latest slot is read, however long the history.
     runs = (
-        ProbeRun.objects.filter(artifact=artifact, state=ProbeRun.State.DONE)
+        done.filter(artifact=artifact, slot=Subquery(latest_slot))
         .select_related("endpoint")
-        .order_by("endpoint_id", "kind", "-slot", "-pk")
+        .defer("endpoint__raw")
+        .order_by("-slot", "-pk")
     )
     seen: set[tuple[int, str]] = set()
     evidence: list[dict[str, Any]] = []
-    for run in runs[:2000]:
+    for run in runs:
         key = (run.endpoint_id, run.kind)
         if key in seen:
             continue
