@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-from kombu.exceptions import OperationalError
 
-logger = logging.getLogger(__name__)
+from config.celery import send_quietly
 
 
 @shared_task(name="matching.apply_outcomes", acks_late=True, time_limit=300, soft_time_limit=240)
@@ -25,17 +22,9 @@ def rebuild_index() -> str:
     return index.state
 
 
-def _send(task: object) -> None:
-    try:
-        task.delay()  # type: ignore[attr-defined]
-    except OperationalError as exc:
-        # No broker now: outcomes wait for the next run, the index is rebuilt on demand.
-        logger.warning("could not enqueue %s: %s", getattr(task, "name", task), exc)
-
-
 def enqueue_outcomes() -> None:
-    _send(apply_outcomes)
+    send_quietly(apply_outcomes)
 
 
 def enqueue_index_rebuild() -> None:
-    _send(rebuild_index)
+    send_quietly(rebuild_index)

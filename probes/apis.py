@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry.api.views import PassportListApi
+from registry.api.views import require_staff
 from registry.errors import ApplicationError
 from registry.selectors import artifact_get
 
@@ -68,7 +68,7 @@ class PassportEndpointsApi(APIView):
         responses=dict,
     )
     def post(self, request: Request, slug: str) -> Response:
-        PassportListApi().check_staff(request)
+        require_staff(request)
         if not isinstance(request.data, dict):
             raise ApplicationError("the body must be a JSON object", field="body")
         data = self.InputSerializer(data=request.data)

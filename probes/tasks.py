@@ -12,7 +12,8 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 from django.db import transaction
-from kombu.exceptions import OperationalError
+
+from config.celery import send_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -54,20 +55,12 @@ def schedule_round() -> int:
         )
     run_ids = sorted(set(report.run_ids) | set(runs_to_recover()))
     for run_id in run_ids:
-        _send(run_probe, run_id=run_id)
+        send_quietly(run_probe, run_id=run_id)
     return len(run_ids)
 
 
-def _send(task: object, **kwargs: int) -> None:
-    try:
-        task.apply_async(kwargs=kwargs)  # type: ignore[attr-defined]
-    except OperationalError as exc:
-        # No broker now: the run stays pending and the next round recovers it.
-        logger.warning("could not enqueue %s: %s", getattr(task, "name", task), exc)
-
-
 def enqueue_apply() -> None:
-    _send(apply_outcomes)
+    send_quietly(apply_outcomes)
 
 
 @worker_ready.connect
@@ -81,6 +74,6 @@ def _recover_on_start(**kwargs: object) -> None:
         from .services import runs_to_recover
 
         for run_id in runs_to_recover():
-            _send(run_probe, run_id=run_id)
+            send_quietly(run_probe, run_id=run_id)
     except Exception:  # the worker must start even if the database is not ready yet
         logger.exception("probes: recovery on worker start failed")

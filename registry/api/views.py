@@ -25,6 +25,19 @@ def _base_url(request: Request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
+def require_staff(request: Request) -> None:
+    """401 without a token, 403 for a token that is not staff."""
+    user = request.user
+    if user is None or not user.is_authenticated:
+        raise ApplicationError(
+            "authentication required: send 'Authorization: Token <key>'",
+            code="not_authenticated",
+            status=401,
+        )
+    if not user.is_staff:
+        raise ApplicationError("staff only", code="permission_denied", status=403)
+
+
 class StrictPagination(PageNumberPagination):
     page_size = 20
     max_page_size = 100
@@ -92,7 +105,7 @@ class PassportListApi(APIView):
 
     @extend_schema(summary="Import or update a passport (staff token)", request=dict)
     def post(self, request: Request) -> Response:
-        self.check_staff(request)
+        require_staff(request)
         outcome = passport_import(document=request.data, source="api")
         transaction.on_commit(enqueue_index_rebuild)
         status = 201 if outcome.status == "created" else 200
@@ -107,7 +120,7 @@ class PassportListApi(APIView):
     def put(self, request: Request) -> Response:
         owner_slug = getattr(request.auth, "owner_slug", None)
         if owner_slug is None:
-            self.check_staff(request)
+            require_staff(request)
         rows = passport_validate(document=request.data)
         slug = rows.artifact["slug"]
         if owner_slug is not None and owner_slug != slug:
@@ -125,17 +138,6 @@ class PassportListApi(APIView):
         return Response(
             {"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings}
         )
-
-    def check_staff(self, request: Request) -> None:
-        user = request.user
-        if user is None or not user.is_authenticated:
-            raise ApplicationError(
-                "authentication required: send 'Authorization: Token <key>'",
-                code="not_authenticated",
-                status=401,
-            )
-        if not user.is_staff:
-            raise ApplicationError("staff only", code="permission_denied", status=403)
 
 
 def _float(value: Any) -> float | None:
