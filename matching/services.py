@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 
 from passports.models import PassportVersion
+from passports.selectors import latest_versions
 from passports.services import timestamp
 from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact, ArtifactFacet, Capability, clock_read
@@ -498,13 +499,9 @@ def _rank_hits(
     }
     ordered = [[(r, full[pk], h) for r, pk, h in entries[:4]] for entries in shown]
     top = ordered[: request.limit]
-    newest = PassportVersion.objects.filter(artifact_id=OuterRef("artifact_id")).order_by("-number")
     latest: dict[int, PassportVersion] = {
         version.artifact_id: version
-        for version in PassportVersion.objects.filter(
-            artifact_id__in=[entries[0][1].artifact_id for entries in top],
-            number=Subquery(newest.values("number")[:1]),
-        )
+        for version in latest_versions([entries[0][1].artifact_id for entries in top])
     }
     expires = int(
         (datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp()

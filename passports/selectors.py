@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from registry.documents import links
 from registry.errors import ApplicationError, NotFound
 
 from .models import PassportVersion, SigningKey
 from .signing import public_jwk
+
+
+def latest_versions(artifact_ids: Sequence[int]) -> QuerySet[PassportVersion]:
+    """The newest signed version of each of these artifacts, in one query."""
+    newest = (
+        PassportVersion.objects.filter(artifact_id=OuterRef("artifact_id"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    return PassportVersion.objects.filter(artifact_id__in=artifact_ids, number=Subquery(newest))
 
 
 def version_get(*, artifact: Any, number: str | int | None = None) -> PassportVersion:

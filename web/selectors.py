@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import OuterRef, Subquery
 
 from passports.models import PassportVersion
+from passports.selectors import latest_versions
 from passports.services import published_keys, version_verify
 from probes.selectors import latest_evidence
 from registry.models import COMPONENTS, Artifact, Capability, ProviderEndpoint, Trust
@@ -44,15 +44,8 @@ def latest_signatures(artifact_ids: Sequence[int]) -> dict[int, Signature]:
     """
     if not artifact_ids:
         return {}
-    newest = (
-        PassportVersion.objects.filter(artifact_id=OuterRef("artifact_id"))
-        .order_by("-number")
-        .values("number")[:1]
-    )
     versions = list(
-        PassportVersion.objects.filter(artifact_id__in=artifact_ids, number=Subquery(newest))
-        .select_related("key")
-        .defer("passport_json", "canonical")
+        latest_versions(artifact_ids).select_related("key").defer("passport_json", "canonical")
     )
     verdicts: dict[str, tuple[bool, str | None]] = cache.get_many(
         [_cache_key(version) for version in versions]
