@@ -23,6 +23,7 @@ from passports.signing import verify_document
 from registry import trust as trust_rules
 from registry.api.errors import json_404
 from registry.errors import ApplicationError
+from registry.filters import PassportFilter
 from registry.models import Artifact, ArtifactFacet
 from registry.selectors import passport_list
 
@@ -40,18 +41,8 @@ from .forms import (
 from .models import Claim
 
 PAGE_SIZE = 20
-FILTER_KEYS = (
-    "q",
-    "type",
-    "category",
-    "input_modality",
-    "output_modality",
-    "min_context",
-    "max_prompt_price",
-    "verified",
-    "min_score",
-    "ordering",
-)
+# The API's filters, so the page and the API never disagree on what can be filtered.
+FILTER_KEYS = (*PassportFilter.base_filters, "ordering")
 MAX_COMPARE = 4
 
 
