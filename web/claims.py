@@ -2,13 +2,12 @@
 
 The claimant's signature is checked with passports.signing (the one Ed25519
 verification in the codebase). Secrets and tokens are stored as sha256 only
-and compared with hmac.compare_digest.
+and looked up by that hash, so the raw value is never compared or kept.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -82,10 +81,7 @@ def claim_get(*, secret: str) -> Claim | None:
     """The claim a status link points at, or None."""
     if not secret or len(secret) > 100:
         return None
-    claim = Claim.objects.select_related("artifact").filter(secret_hash=_sha256(secret)).first()
-    if claim is None or not hmac.compare_digest(claim.secret_hash, _sha256(secret)):
-        return None
-    return claim
+    return Claim.objects.select_related("artifact").filter(secret_hash=_sha256(secret)).first()
 
 
 def claim_sign(*, claim: Claim, signature: str) -> Claim:
@@ -175,12 +171,9 @@ def owner_token_slug(*, raw: str) -> str | None:
     """The slug an owner token may update, or None for an unknown or revoked token."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    digest = _sha256(raw)
-    row = (
-        OwnerToken.objects.filter(token_hash=digest, revoked_at__isnull=True)
-        .values_list("token_hash", "artifact__slug")
+    slug = (
+        OwnerToken.objects.filter(token_hash=_sha256(raw), revoked_at__isnull=True)
+        .values_list("artifact__slug", flat=True)
         .first()
     )
-    if row is None or not hmac.compare_digest(row[0], digest):
-        return None
-    return str(row[1])
+    return None if slug is None else str(slug)
