@@ -38,7 +38,7 @@ from .forms import (
     MatchForm,
     VerifyForm,
 )
-from .models import Claim
+from .models import Claim, OwnerToken
 
 PAGE_SIZE = 20
 # The API's filters, so the page and the API never disagree on what can be filtered.
@@ -346,6 +346,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     sign_form = ClaimSignForm()
     error = None
     status = 200
+    owner_token = None
     if request.method == "POST" and claim is None:
         start_form = ClaimStartForm(request.POST)
         if start_form.is_valid():
@@ -362,6 +363,10 @@ def submit(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(f"{reverse('web:submit')}?{query}")
         else:
             status = 400
+    elif request.method == "POST" and claim is not None and "show_token" in request.POST:
+        # Issued on a POST only: a link preview or prefetch of the status page
+        # (a GET) must not use up the one showing of the token.
+        owner_token = owner_token_issue(claim=claim)
     elif request.method == "POST" and claim is not None:
         sign_form = ClaimSignForm(request.POST)
         if sign_form.is_valid():
@@ -374,7 +379,6 @@ def submit(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(f"{reverse('web:submit')}?{query}")
         else:
             status = 400
-    owner_token = owner_token_issue(claim=claim) if claim is not None else None
     return render(
         request,
         "web/submit.html",
@@ -389,9 +393,9 @@ def submit(request: HttpRequest) -> HttpResponse:
             "owner_token": owner_token,
             "statuses": Claim.Status,
             "api_url": f"{_base_url(request)}/api/v1/passport",
-            "already_claimed": Claim.objects.filter(
-                artifact=artifact, status=Claim.Status.APPROVED
-            ).exists(),
+            "token_shown": claim is not None and OwnerToken.objects.filter(claim=claim).exists(),
+            "already_claimed": claim is None
+            and Claim.objects.filter(artifact=artifact, status=Claim.Status.APPROVED).exists(),
         },
         status=status,
     )

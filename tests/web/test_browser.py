@@ -235,6 +235,8 @@ def test_claim_from_challenge_to_approval(
 
     page.goto(claim_url)
     expect(page.locator(".claim-status")).to_have_text("Status: Approved")
+    shot(page, "claim-approved-before-token")
+    page.get_by_role("button", name="Show my owner token").click()
     token = page.get_by_label("Your owner API token").input_value()
     assert token.startswith("tpo_")
     shot(page, "claim-approved")

@@ -88,7 +88,11 @@ def test_claim_from_challenge_to_owner_token(seeds: list[str], api: APIClient) -
     assert UNVERIFIED_BUILDER not in document["passport"]["unfragile"]["trust"]["failure_modes"]
     assert api.get("/api/v1/verify", {"slug": SCOUT}).json()["valid"] is True
 
-    page = client.get(location).content.decode()
+    # Viewing the status page (a GET, as a link preview would) does not use up the token.
+    assert "Show my owner token" in client.get(location).content.decode()
+    assert OwnerToken.objects.count() == 0
+    ticket = parse_qs(urlparse(location).query)["ticket"][0]
+    page = client.post("/submit", {"ticket": ticket, "show_token": "1"}).content.decode()
     token = re.search(r'id="owner-token" class="copy" type="text" readonly value="([^"]+)"', page)
     assert token is not None
     raw = token.group(1)
