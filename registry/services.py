@@ -174,8 +174,6 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
         for status in artifact.endpoints.values_list("probe_status", flat=True)
     ]
     probed = trust.probe_outcomes or {}
-    if probed:
-        _observed_rates_refresh(artifact=artifact, trust=trust)
     sources = dict(trust.component_sources or {})
     measured_names = [name for name in COMPONENTS if sources.get(name) != "imported"]
     if measured_names:
@@ -254,29 +252,6 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
         [ImportWarning(artifact=artifact, source=artifact.source, **w) for w in warnings]
     )
     return warnings
-
-
-def _observed_rates_refresh(*, artifact: Artifact, trust: Trust) -> None:
-    """Success rates over feedback and live probes together (probes.outcomes counts the runs)."""
-    caps = list(Capability.objects.filter(artifact=artifact))
-    for cap in caps:
-        if cap.feedback_count or cap.probe_runs:
-            rate = trust_rules.observed_success_rate(
-                successes=cap.successes,
-                feedback=cap.feedback_count,
-                probe_passes=cap.probe_passes,
-                probe_runs=cap.probe_runs,
-            )
-            if rate != cap.success_rate:
-                cap.success_rate = rate
-                cap.save(update_fields=["success_rate"])
-    probed = trust.probe_outcomes or {}
-    trust.success_rate = trust_rules.observed_success_rate(
-        successes=sum(cap.successes for cap in caps),
-        feedback=sum(cap.feedback_count for cap in caps),
-        probe_passes=int(probed.get("probe_passes") or 0),
-        probe_runs=int(probed.get("probe_runs") or 0),
-    )
 
 
 def _current_rows(artifact: Artifact) -> tuple[dict[str, Any], list[dict[str, Any]]]:
