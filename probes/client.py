@@ -13,7 +13,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -61,7 +61,6 @@ class ChatAnswer:
     completion_tokens: int | None = None
     chunks: int = 0
     attempts: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -131,7 +130,6 @@ def chat_completion(
     messages: list[dict[str, Any]],
     stream: bool,
     max_tokens: int,
-    extra_body: dict[str, Any] | None = None,
 ) -> ChatAnswer:
     """One POST to {base_url}/chat/completions. Raises ProbeCallError."""
     secrets = [api_key] if api_key else []
@@ -144,7 +142,6 @@ def chat_completion(
         "max_tokens": max_tokens,
         "temperature": 0,
         "stream": stream,
-        **(extra_body or {}),
     }
     url = base_url.rstrip("/") + "/chat/completions"
     started = time.perf_counter()

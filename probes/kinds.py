@@ -109,7 +109,7 @@ def build(kind: str, *, nonce: str, context_tokens: int = 4000) -> Probe:
         needle = f"The vault code is {nonce}. "
         body = FILLER * needle_at + needle + FILLER * (repeats - needle_at)
         text = f"{body}\n\nWhat is the vault code mentioned above? Answer with the code only."
-        return Probe(kind, nonce, _user(text), expect={"depth": NEEDLE_DEPTH})
+        return Probe(kind, nonce, _user(text))
     if kind == Kind.TRANSLATION:
         sentence, language, words = TRANSLATION
         text = (

@@ -244,7 +244,7 @@ def probe_execute(*, run_id: int, now: datetime | None = None) -> ProbeRun | Non
             error_class="circuit_open",
             message="endpoint paused by the circuit breaker",
         )
-    elif endpoint.api_key_env and not api_key:
+    elif api_key_missing(endpoint):
         outcome = Outcome(
             status=ProbeRun.Status.SKIPPED,
             error_class="no_api_key",
@@ -304,9 +304,7 @@ def breaker_record(*, endpoint: ProviderEndpoint, status: str, error_class: str)
         return
     breaker.consecutive_failures += 1
     threshold = settings.PROBE_BREAKER_THRESHOLD
-    if breaker.consecutive_failures >= threshold and (
-        breaker.opened_at is None or breaker.consecutive_failures > threshold
-    ):
+    if breaker.consecutive_failures >= threshold:  # opens, or reopens after a failed trial
         breaker.opened_at = timezone.now()
         breaker.reason = (
             f"paused by circuit breaker after {breaker.consecutive_failures} consecutive "
