@@ -81,8 +81,8 @@ class CapabilityIndex:
     def capability_count(self) -> int:
         return int(len(np.unique(self.capabilities)))
 
-    def rows_for(self, capabilities: set[int]) -> np.ndarray:
-        """Row ids of the given capabilities (for a filtered search)."""
+    def _rows_of(self) -> dict[int, np.ndarray]:
+        """Each capability's row ids, grouped once per loaded index."""
         if self._rows_by_capability is None:
             order = np.argsort(self.capabilities, kind="stable")
             keys, starts = np.unique(self.capabilities[order], return_index=True)
@@ -91,7 +91,12 @@ class CapabilityIndex:
                 int(key): order[start:end]
                 for key, start, end in zip(keys, starts, ends, strict=True)
             }
-        parts = [self._rows_by_capability[c] for c in capabilities if c in self._rows_by_capability]
+        return self._rows_by_capability
+
+    def rows_for(self, capabilities: set[int]) -> np.ndarray:
+        """Row ids of the given capabilities (for a filtered search)."""
+        rows_of = self._rows_of()
+        parts = [rows_of[c] for c in capabilities if c in rows_of]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
     def vectors(self) -> np.ndarray:
@@ -106,9 +111,8 @@ class CapabilityIndex:
 
     def mean_similarities(self, query: np.ndarray, capabilities: list[int]) -> dict[int, float]:
         """The query's mean similarity over all text rows of each given capability."""
-        self.rows_for(set())  # builds the grouping once
-        assert self._rows_by_capability is not None
-        groups = [self._rows_by_capability.get(c) for c in capabilities]
+        rows_of = self._rows_of()
+        groups = [rows_of.get(c) for c in capabilities]
         present = [(c, g) for c, g in zip(capabilities, groups, strict=True) if g is not None]
         if not present:
             return {}
