@@ -44,17 +44,31 @@ def latest_signatures(artifact_ids: Sequence[int]) -> dict[int, Signature]:
     """
     if not artifact_ids:
         return {}
-    versions = list(
-        latest_versions(artifact_ids).select_related("key").defer("passport_json", "canonical")
+    return signatures_of(
+        list(
+            latest_versions(artifact_ids).select_related("key").defer("passport_json", "canonical")
+        )
     )
+
+
+def signatures_of(versions: Sequence[PassportVersion]) -> dict[int, Signature]:
+    """The signature status of these versions (with their keys), by artifact id.
+
+    Versions loaded without their text are read in full only when their verdict
+    is not cached.
+    """
     verdicts: dict[str, tuple[bool, str | None]] = cache.get_many(
         [_cache_key(version) for version in versions]
     )
-    missing = [version.pk for version in versions if _cache_key(version) not in verdicts]
+    missing = [version for version in versions if _cache_key(version) not in verdicts]
     if missing:
         keys = published_keys()
         fresh = {}
-        for full in PassportVersion.objects.filter(pk__in=missing).select_related("key"):
+        loaded = [version for version in missing if not version.get_deferred_fields()]
+        light = [version.pk for version in missing if version.get_deferred_fields()]
+        if light:
+            loaded += PassportVersion.objects.filter(pk__in=light).select_related("key")
+        for full in loaded:
             verdict = version_verify(version=full, keys=keys)
             fresh[_cache_key(full)] = (verdict.valid, verdict.reason)
         cache.set_many(fresh, VERDICT_CACHE_SECONDS)

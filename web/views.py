@@ -22,7 +22,7 @@ from passports.services import published_keys
 from passports.signing import verify_document
 from registry import trust as trust_rules
 from registry.api.errors import json_404
-from registry.errors import ApplicationError
+from registry.errors import ApplicationError, NotFound
 from registry.filters import PassportFilter
 from registry.models import Artifact, ArtifactFacet
 from registry.selectors import passport_list
@@ -122,14 +122,17 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
     artifact = selectors.artifact_detail(slug=slug)
     if artifact is None:
         return _not_found(request, f"passport with slug “{slug}”")
-    signatures = selectors.latest_signatures([artifact.pk])
-    signature = signatures.get(artifact.pk)
+    try:
+        version = version_get(artifact=artifact)
+    except NotFound:
+        version = None
+    signature = selectors.signatures_of([version]).get(artifact.pk) if version else None
     base = _base_url(request)
     raw_json = None
     signed_by = ""
-    if signature is not None:
+    if version is not None:
         document = served_document(
-            version=version_get(artifact=artifact),
+            version=version,
             slug=artifact.slug,
             base_url=base,
             warnings=[w.as_dict() for w in artifact.warnings.all()],

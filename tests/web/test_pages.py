@@ -311,4 +311,4 @@ def test_detail_query_count_does_not_grow_with_the_passport(
             assert client.get(f"/passports/{slug}").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    assert counts[0] == 8
+    assert counts[0] == 7
