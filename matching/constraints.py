@@ -21,23 +21,36 @@ _VIDEO_NOUN = r"(?:video|videos|clip|clips|animation|animations|movie|footage)"
 _AUDIO_NOUN = (
     r"(?:speech|audio|voice|voiceover|voice-over|music|song|songs|podcast|narration|sound)"
 )
+# Up to five words between a verb and its noun, none of which starts another
+# phrase: in "generate a description for an image" the thing made is the
+# description, and in "make sure that the image" nothing is made.
+_GAP = (
+    r"(?:\W+(?!(?:for|of|from|about|based|using|with|that|which|to|into|in|on|sure)\b)\w+){0,5}?\W+"
+)
+# A noun that only names the subject of another task: an "image recognition
+# tool" recognises images, it does not make one.
+_NOT_THE_PRODUCT = r"(?!\W+(?:recognition|classif\w*|detect\w*|caption\w*|descriptions?|analysis|search|filter\w*|tagging|moderation|understanding|segmentation|tools?)\b)"
+_CONVERT_INTO = r"\b(?:convert|converts|converting|turn|turns|turning|transform|transforms|transforming)\b(?:\W+\w+){0,8}?\W+(?:into|to)\W+(?:\w+\W+){0,3}?"
 
 PATTERNS: dict[tuple[str, str], list[str]] = {
     ("output", "image"): [
-        rf"\b{_GENERATE}\b(?:\W+\w+){{0,5}}?\W+{_IMAGE_NOUN}\b",
+        rf"\b{_GENERATE}\b{_GAP}{_IMAGE_NOUN}\b{_NOT_THE_PRODUCT}",
+        rf"\b(?:ai[- ])?generated\W+(?:\w+\W+){{0,3}}?{_IMAGE_NOUN}\b",
         r"\btext[- ]to[- ]image\b",
         r"\bimage generation\b",
     ],
     ("output", "video"): [
-        rf"\b{_GENERATE}\b(?:\W+\w+){{0,5}}?\W+{_VIDEO_NOUN}\b",
+        rf"\b{_GENERATE}\b{_GAP}{_VIDEO_NOUN}\b{_NOT_THE_PRODUCT}",
         r"\btext[- ]to[- ]video\b",
         r"\bvideo generation\b",
     ],
     ("output", "audio"): [
-        rf"\b{_GENERATE}\b(?:\W+\w+){{0,5}}?\W+{_AUDIO_NOUN}\b",
+        rf"\b{_GENERATE}\b{_GAP}{_AUDIO_NOUN}\b{_NOT_THE_PRODUCT}",
+        rf"{_CONVERT_INTO}(?:speech|audio|voice|spoken|sound)\b",
         r"\btext[- ]to[- ]speech\b",
         r"\btts\b",
         r"\b(?:read|speak|say)\b(?:\W+\w+){0,4}?\W+(?:aloud|out loud)\b",
+        r"\breads? out\b",
         r"\bin a (?:natural|human|realistic) voice\b",
         r"\bnarrat(?:e|es|ed|ing|ion)\b",
         r"\bvoice[- ]?overs?\b",
@@ -56,14 +69,34 @@ PATTERNS: dict[tuple[str, str], list[str]] = {
         r"\b(?:transcribe|transcribing|transcription|transcripts? of|podcasts?|recordings?|audio|speech[- ]to[- ]text|voice (?:memo|memos|notes?|messages?)|voicemails?|mp3|wav|spoken|dictation|phone calls?)\b",
     ],
     ("input", "video"): [
-        r"\b(?:video|videos|clip|clips|footage|movie|movies|youtube|mp4|livestream)\b",
+        # "movie reviews" are text and a "video game" is a game: neither is read as video.
+        r"\b(?:video|videos|clip|clips|footage|youtube videos?|mp4|livestream)\b(?!\W+games?\b)",
     ],
     ("input", "file"): [
         r"\bpdfs?\b",
         r"\b(?:upload(?:ed)?|attached) (?:files?|documents?)\b",
     ],
 }
+# When a need asks for an image (or audio, or video) to be made, a mention of
+# that medium alone is the thing to be made ("a representative image for the
+# event ... creating an image"); it is read as an input only where the words
+# say it is given.
+_GIVEN = r"\b(?:given|provided|uploaded|existing|input|source|attached|this|these|my|our|their|from (?:a|an|the|my|our)|of (?:a|an|the|my|our))(?:\W+(?!(?:to|into|as)\b)\w+){0,2}?\W+"
+INPUT_WHEN_ALSO_MADE: dict[str, list[str]] = {
+    "image": [
+        rf"{_GIVEN}(?:image|images|photo|photos|photograph|photographs|picture|pictures|screenshots?|scans?|drawings?|sketch(?:es)?)\b"
+    ],
+    "audio": [
+        rf"{_GIVEN}(?:audio|recordings?|speech|voice|podcasts?)\b",
+        r"\b(?:transcribe|transcribing|transcription)\b",
+    ],
+    "video": [rf"{_GIVEN}(?:video|videos|clips?|footage)\b"],
+}
 _COMPILED = {key: [re.compile(p, re.IGNORECASE) for p in pats] for key, pats in PATTERNS.items()}
+_COMPILED_GIVEN = {
+    modality: [re.compile(p, re.IGNORECASE) for p in pats]
+    for modality, pats in INPUT_WHEN_ALSO_MADE.items()
+}
 
 _NUMBER = r"(\d+(?:[.,]\d+)*)\s*(k|m|thousand|million)?"
 _CONTEXT_TOKENS = re.compile(
@@ -152,6 +185,8 @@ def read_constraints(intent: str) -> Required:
         for (kind, modality), patterns in _COMPILED.items():
             if kind != direction:
                 continue
+            if direction == "input" and modality in required.output_modalities:
+                patterns = _COMPILED_GIVEN.get(modality, patterns)
             for pattern in patterns:
                 for match in pattern.finditer(intent):
                     if direction == "input" and any(s <= match.start() < e for s, e in spans):

@@ -26,6 +26,25 @@ from matching.constraints import FilterError, apply_filters, read_constraints
         ("write a haiku about autumn", [], [], None),
         ("speak my articles aloud in a natural voice", [], ["audio"], None),
         ("vectors for semantic search over my wiki", [], ["embeddings"], None),
+        # What is made is the caption, not an image; "make sure" makes nothing.
+        ("generate a caption for a photo", ["image"], [], None),
+        ("make sure the uploaded picture is safe for work", ["image"], [], None),
+        ("create an image recognition tool for our warehouse", ["image"], [], None),
+        ("create a content filter for pictures users post", ["image"], [], None),
+        ("compose a playlist of songs for a road trip", [], [], None),
+        # Converting into speech makes audio; the text is what is given.
+        ("turn this blog post into spoken audio", [], ["audio"], None),
+        ("convert our written rules into an audio file", [], ["audio"], None),
+        ("a bot that reads out incoming messages", [], ["audio"], None),
+        # Reviews of movies are text, and a video game is a game.
+        ("classify movie reviews as positive or negative", [], [], None),
+        ("recommend a video game for my nephew", [], [], None),
+        # An image that is to be made is not also an input ...
+        ("we need AI-generated images of shoes for the shop", [], ["image"], None),
+        ("a poster image for the party: create an image of a rocket", [], ["image"], None),
+        # ... unless the words say it is given.
+        ("generate new images from our product photos", ["image"], ["image"], None),
+        ("transcribe the interview and make a podcast episode", ["audio"], ["audio"], None),
     ],
 )
 def test_constraints_read_from_words(
