@@ -1,7 +1,10 @@
 """The vector index of capability texts: the ONLY module that imports faiss.
 
 One row per text (a capability's name with description, each intent, each
-best_for line); rows carry the capability's primary key. Inner product over
+best_for line); rows carry the capability's primary key. Each category with at
+least CATEGORY_MIN_MEMBERS capabilities and at most CATEGORY_MAX_SHARE of them
+also gets one vector: the normalised mean of its capabilities' texts, what the
+category as a whole is about. Inner product over
 unit vectors is cosine similarity. An index is saved under a folder named by
 the registry state it reflects, written to a temporary folder and renamed, so
 a reader never sees half an index.
@@ -28,7 +31,24 @@ threadpool_limits(limits=1, user_api="blas")
 KINDS = ("description", "intent", "best_for", "sentence")
 # Bumped when the saved files or the texts they hold change; an index saved in
 # another format is rebuilt.
-FORMAT = 3
+FORMAT = 4
+FILES = (
+    "vectors.faiss",
+    "capabilities.npy",
+    "artifacts.npy",
+    "kinds.npy",
+    "text_indexes.npy",
+    "hashes.npy",
+    "category_vectors.npy",
+    "registry_vector.npy",
+    "member_capabilities.npy",
+    "member_categories.npy",
+)
+# A category of one or two capabilities says nothing beyond their own texts, and
+# one that holds most of the registry ("text-generation-language") says nothing
+# the registry as a whole does not.
+CATEGORY_MIN_MEMBERS = 3
+CATEGORY_MAX_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,7 @@ class CapabilityIndex:
         hashes: np.ndarray,
         state: str,
         model: str,
+        categories: dict[int, list[str]] | None = None,
     ) -> None:
         self.capabilities = np.ascontiguousarray(capabilities, dtype=np.int64)
         # A capability never moves to another artifact, so the row's artifact is fixed too.
@@ -66,6 +87,63 @@ class CapabilityIndex:
         if len(vectors):
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._rows_by_capability: dict[int, np.ndarray] | None = None
+        self._set_categories(np.ascontiguousarray(vectors, dtype=np.float32), categories or {})
+
+    def _set_categories(self, vectors: np.ndarray, categories: dict[int, list[str]]) -> None:
+        """Category centroids from the rows of each category's capabilities."""
+        present = set(self._rows_of())
+        members: dict[str, list[int]] = {}
+        for capability, names in categories.items():
+            if capability in present:
+                for name in dict.fromkeys(names):
+                    members.setdefault(name, []).append(capability)
+        most = CATEGORY_MAX_SHARE * len(present)
+        names = sorted(
+            n for n, caps in members.items() if CATEGORY_MIN_MEMBERS <= len(caps) <= most
+        )
+        rows_of = self._rows_of()
+        centroids = np.zeros((len(names), vectors.shape[1] if vectors.ndim == 2 else 384), "f4")
+        pairs: list[tuple[int, int]] = []
+        for position, name in enumerate(names):
+            rows = np.concatenate([rows_of[c] for c in members[name]])
+            mean = vectors[rows].mean(axis=0)
+            centroids[position] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            pairs += [(c, position) for c in members[name]]
+        everything = vectors.mean(axis=0) if len(vectors) else np.zeros(centroids.shape[1], "f4")
+        self.category_names = names
+        self.category_vectors = centroids
+        # The capabilities in no such category are measured against the registry as a whole.
+        self.registry_vector = (everything / max(float(np.linalg.norm(everything)), 1e-12)).astype(
+            "f4"
+        )
+        self.member_capabilities = np.array([c for c, _ in pairs], dtype=np.int64)
+        self.member_categories = np.array([p for _, p in pairs], dtype=np.int32)
+        self._categories_of: dict[int, list[int]] | None = None
+
+    def category_similarities(
+        self, query: np.ndarray, capabilities: list[int]
+    ) -> dict[int, tuple[float, str | None]]:
+        """Each given capability's best category: (the query's similarity to it, its name).
+        A capability in no category of CATEGORY_MIN_MEMBERS or more gets the query's
+        similarity to the registry as a whole, and no name."""
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        overall = float(self.registry_vector @ query)
+        if self._categories_of is None:
+            self._categories_of = {}
+            for capability, position in zip(
+                self.member_capabilities.tolist(), self.member_categories.tolist(), strict=True
+            ):
+                self._categories_of.setdefault(capability, []).append(position)
+        scores = self.category_vectors @ query
+        found: dict[int, tuple[float, str | None]] = {}
+        for capability in capabilities:
+            positions = self._categories_of.get(capability)
+            if positions:
+                best = max(positions, key=lambda p: scores[p])
+                found[capability] = (float(scores[best]), self.category_names[best])
+            else:
+                found[capability] = (overall, None)
+        return found
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -171,9 +249,19 @@ class CapabilityIndex:
             np.save(scratch / "kinds.npy", self.kinds)
             np.save(scratch / "text_indexes.npy", self.text_indexes)
             np.save(scratch / "hashes.npy", self.hashes)
+            np.save(scratch / "category_vectors.npy", self.category_vectors)
+            np.save(scratch / "registry_vector.npy", self.registry_vector)
+            np.save(scratch / "member_capabilities.npy", self.member_capabilities)
+            np.save(scratch / "member_categories.npy", self.member_categories)
             (scratch / "meta.json").write_text(
                 json.dumps(
-                    {"format": FORMAT, "state": self.state, "model": self.model, "rows": len(self)}
+                    {
+                        "format": FORMAT,
+                        "state": self.state,
+                        "model": self.model,
+                        "rows": len(self),
+                        "categories": self.category_names,
+                    }
                 )
             )
             os.replace(scratch, target)
@@ -186,9 +274,14 @@ class CapabilityIndex:
     def loadable(path: Path) -> bool:
         """A complete index saved in this code's format."""
         try:
-            return bool(json.loads((path / "meta.json").read_text()).get("format") == FORMAT)
+            meta = json.loads((path / "meta.json").read_text())
         except (OSError, ValueError):
             return False
+        return bool(
+            isinstance(meta, dict)
+            and meta.get("format") == FORMAT
+            and all((path / name).is_file() for name in FILES)
+        )
 
     @classmethod
     def load(cls, path: Path) -> CapabilityIndex:
@@ -203,6 +296,12 @@ class CapabilityIndex:
         index.state = meta["state"]
         index.model = meta["model"]
         index._rows_by_capability = None
+        index.category_names = list(meta["categories"])
+        index.category_vectors = np.load(path / "category_vectors.npy")
+        index.registry_vector = np.load(path / "registry_vector.npy")
+        index.member_capabilities = np.load(path / "member_capabilities.npy")
+        index.member_categories = np.load(path / "member_categories.npy")
+        index._categories_of = None
         return index
 
 

@@ -38,7 +38,9 @@ from .vocabulary import read_as
 
 logger = logging.getLogger(__name__)
 
-RESOLVER_VERSION = "registry-resolver/1 (all-MiniLM-L6-v2 embeddings, FAISS inner product)"
+RESOLVER_VERSION = (
+    "registry-resolver/2 (all-MiniLM-L6-v2 embeddings, FAISS inner product, category centroids)"
+)
 MAX_INTENT_CHARS = 2000
 MAX_LIMIT = 50
 # Text rows fetched per resolve, before grouping by capability: enough for 50
@@ -115,14 +117,19 @@ def index_build(
     embedder = embedder or get_embedder()
     state = registry_state()
     rows = Capability.objects.order_by("pk").values_list(
-        "pk", "artifact_id", "name", "description", "intents", "best_for"
+        "pk", "artifact_id", "name", "description", "intents", "best_for", "categories"
     )
+    categories: dict[int, list[str]] = {}
     capability_ids: list[int] = []
     artifact_ids: list[int] = []
     kinds: list[int] = []
     positions: list[int] = []
     texts: list[str] = []
-    for pk, artifact_id, name, description, intents, best_for in rows.iterator(chunk_size=2000):
+    for pk, artifact_id, name, description, intents, best_for, cats in rows.iterator(
+        chunk_size=2000
+    ):
+        if isinstance(cats, list):
+            categories[pk] = [c for c in cats if isinstance(c, str) and c]
         for kind, position, text in capability_texts(name, description, intents, best_for):
             capability_ids.append(pk)
             artifact_ids.append(artifact_id)
@@ -167,6 +174,7 @@ def index_build(
         hashes=np.array(hashes, dtype="S32") if hashes else np.zeros(0, dtype="S32"),
         state=state,
         model=embedder.name,
+        categories=categories,
     )
     report = BuildReport(
         state=state,
@@ -403,6 +411,15 @@ class _Candidate:
     hit: Any  # the capability's best-matching text row
     best_text: float
     mean_text: float
+    category: tuple[float, str | None] | None  # (similarity, name) of its best category
+
+    @property
+    def similarity(self) -> float:
+        return ranking.capability_similarity(
+            best_text=self.best_text,
+            mean_text=self.mean_text,
+            category=self.category[0] if self.category else None,
+        )
 
 
 def _candidates(
@@ -424,17 +441,20 @@ def _candidates(
     if not best_hit:
         return {}, 0
     means = index.mean_similarities(query, list(best_hit))
+    categories = index.category_similarities(query, list(best_hit))
     candidates = {
-        pk: _Candidate(hit=hit, best_text=hit.similarity, mean_text=means.get(pk, hit.similarity))
+        pk: _Candidate(
+            hit=hit,
+            best_text=hit.similarity,
+            mean_text=means.get(pk, hit.similarity),
+            category=categories.get(pk),
+        )
         for pk, hit in best_hit.items()
     }
     best_by_artifact: dict[int, float] = {}
     for candidate in candidates.values():
-        similarity = ranking.capability_similarity(
-            best_text=candidate.best_text, mean_text=candidate.mean_text
-        )
         artifact = candidate.hit.artifact
-        best_by_artifact[artifact] = max(similarity, best_by_artifact.get(artifact, -1.0))
+        best_by_artifact[artifact] = max(candidate.similarity, best_by_artifact.get(artifact, -1.0))
     fitting = sorted(best_by_artifact.values(), reverse=True)
     cut = fitting[min(limit, len(fitting) - 1)] - ranking.MAX_BOOST_SPREAD
     return (
@@ -481,24 +501,25 @@ def _rank_hits(
         scored = ranking.rank(
             best_text=candidate.best_text,
             mean_text=candidate.mean_text,
+            category=candidate.category[0] if candidate.category else None,
             trust_score=score or 0,
             success_rate=success_rate,
             feedback=feedback,
         )
-        by_artifact[hit.artifact].append((scored, pk, hit))
+        by_artifact[hit.artifact].append((scored, pk, candidate))
     ranked = sorted(
         (sorted(entries, key=lambda e: (-e[0].total, e[1])) for entries in by_artifact.values()),
         key=lambda entries: (-entries[0][0].total, facts[entries[0][1]][3]),
     )
     shown = ranked[: request.limit + 1]
-    wanted = {pk for entries in shown for _rank, pk, _hit in entries[:4]}
+    wanted = {pk for entries in shown for _rank, pk, _candidate in entries[:4]}
     full = {
         cap.pk: cap
         for cap in Capability.objects.filter(pk__in=wanted).select_related(
             "artifact", "artifact__trust"
         )
     }
-    ordered = [[(r, full[pk], h) for r, pk, h in entries[:4]] for entries in shown]
+    ordered = [[(r, full[pk], c) for r, pk, c in entries[:4]] for entries in shown]
     top = ordered[: request.limit]
     latest: dict[int, PassportVersion] = {
         version.artifact_id: version
@@ -509,7 +530,8 @@ def _rank_hits(
     )
     results = []
     for position, entries in enumerate(top):
-        scored, cap, hit = entries[0]
+        scored, cap, candidate = entries[0]
+        hit = candidate.hit
         artifact = cap.artifact
         signed = latest.get(artifact.pk)
         passport = signed.passport() if signed else {}
@@ -549,7 +571,8 @@ def _rank_hits(
                     "whyThisMatches": (
                         f'Your need is closest to its {kind_words} "{matched_text}" '
                         f"(cosine similarity {scored.best_text:.2f}; {scored.mean_text:.2f} on "
-                        f"average over all its texts). {_constraint_text(required, artifact)}"
+                        f"average over all its texts){_category_text(candidate)}. "
+                        f"{_constraint_text(required, artifact)}"
                     ),
                     "vsAlternatives": vs,
                     "bestFor": cap.best_for,
@@ -561,7 +584,7 @@ def _rank_hits(
                         "capability": {"id": other.capability_id, "name": other.name},
                         "similarity": round(other_rank.similarity, 4),
                     }
-                    for other_rank, other, _hit in entries[1:4]
+                    for other_rank, other, _candidate in entries[1:4]
                 ],
                 "matchConfidence": ranking.match_confidence(scored.best_text),
                 "lastVerified": signed.signed_at if signed else None,
@@ -571,6 +594,13 @@ def _rank_hits(
             }
         )
     return results
+
+
+def _category_text(candidate: _Candidate) -> str:
+    if candidate.category is None or candidate.category[1] is None:
+        return ""
+    similarity, name = candidate.category
+    return f'; its category "{name}" as a whole scores {similarity:.2f}'
 
 
 def _matched_text(cap: Capability, hit: Any) -> str:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from matching import ranking
+from matching.index import CATEGORY_MIN_MEMBERS
 from matching.services import feedback_record, resolve, resolve_request
 from passports.canonical import DocumentError, parse_json
 from passports.selectors import served_document, version_get, version_list
@@ -322,6 +323,9 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "threshold": ranking.NO_MATCH_THRESHOLD,
             "best_text_weight": ranking.BEST_TEXT_WEIGHT,
             "mean_text_weight": round(1 - ranking.BEST_TEXT_WEIGHT, 4),
+            "text_weight": round(1 - ranking.CATEGORY_WEIGHT, 4),
+            "category_weight": ranking.CATEGORY_WEIGHT,
+            "category_min_members": CATEGORY_MIN_MEMBERS,
             "trust_weight": ranking.TRUST_WEIGHT,
             "success_weight": ranking.SUCCESS_WEIGHT,
             "evidence_full_at": ranking.EVIDENCE_FULL_AT,

@@ -77,6 +77,13 @@ def test_bar_chart_lands_on_a_vision_capability(seeds: list[str], model: Any, ap
         "limitations",
     ]
     assert first["capability"]["whyThisMatches"].endswith("Checked: accepts image input.")
+    # The vision capabilities are filed under "image-visual" (4 of the 22 capabilities).
+    assert 'its category "image-visual" as a whole scores' in first["capability"]["whyThisMatches"]
+    rank = first["rank"]
+    assert rank["similarity"] == pytest.approx(
+        0.85 * (0.5 * rank["bestText"] + 0.5 * rank["meanText"]) + 0.15 * rank["category"],
+        abs=1e-3,
+    )
     assert first["rank"]["total"] == pytest.approx(
         first["rank"]["similarity"] + first["rank"]["trust"] + first["rank"]["success"], abs=1e-3
     )
