@@ -1,7 +1,8 @@
 """Resolve latency at 1k, 10k and 100k capabilities: p50 and p95, in-process and over HTTP.
 
 The registries are generated: artifacts with four capabilities each (a
-description, two intents, one best_for line: four index rows per capability),
+description, two intents, one best_for line: four index rows per capability;
+each filed under its task, one of 15 categories),
 modalities, context sizes, prices and trust scores drawn at random (fixed
 seed), and one really signed passport version per artifact. Capability texts
 come from a pool of combinatorial phrases encoded once with the real model and
@@ -191,6 +192,8 @@ def generate(*, capabilities: int, pool_file: Path) -> dict[str, float]:
                         description=described,
                         intents=texts[0:2],
                         best_for=texts[2:3],
+                        # Filed under its task, as catalogs file models: 15 categories.
+                        categories=[next(t for t in TASKS if described.startswith(f"{t} "))],
                     )
                 )
         Capability.objects.bulk_create(caps, batch_size=2000)
@@ -213,6 +216,7 @@ def generate(*, capabilities: int, pool_file: Path) -> dict[str, float]:
                             "description": c.description,
                             "intents": c.intents,
                             "best_for": c.best_for,
+                            "categories": c.categories,
                         }
                         for c in by_artifact[a.pk]
                     ],
