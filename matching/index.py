@@ -1,11 +1,11 @@
 """The vector index of capability texts: the ONLY module that imports faiss.
 
 One row per text (a capability's name with description, each intent, each
-best_for line); rows carry the capability's primary key. Each category with at
-least CATEGORY_MIN_MEMBERS capabilities and at most CATEGORY_MAX_SHARE of them
-also gets one vector: the normalised mean of its capabilities' texts, what the
-category as a whole is about. Inner product over
-unit vectors is cosine similarity. An index is saved under a folder named by
+best_for line); rows carry the capability's primary key. Inner product over
+unit vectors is cosine similarity. Each category with at least
+CATEGORY_MIN_MEMBERS capabilities and at most CATEGORY_MAX_SHARE of them also
+gets one vector: the normalised mean of its capabilities' texts, what the
+category as a whole is about; the registry as a whole gets one too. An index is saved under a folder named by
 the registry state it reflects, written to a temporary folder and renamed, so
 a reader never sees half an index.
 """
