@@ -54,7 +54,9 @@ GLOSSARY: list[tuple[str, str]] = [
         "code",
     ),
     (
-        r"remember\w*|earlier|turns?|dialogue|conversation\w*|session",
+        r"remember\w*|earlier|multi-?turn|turns (?:ago|back|earlier)|"
+        r"(?:several|many|multiple|previous|earlier|past|later) turns|"
+        r"dialogue|conversation\w*|session",
         "multi-turn conversation context",
     ),
     (

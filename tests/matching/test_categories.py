@@ -117,6 +117,9 @@ def test_similarity_blends_text_and_category() -> None:
         ("book a table at an Italian restaurant", []),
         ("an in-depth report on our customer segments", []),
         ("an agent that calls tools", []),
+        # "turn" as a verb is no turn of a conversation.
+        ("turn my blog posts into spoken audio", ["text-to-speech"]),
+        ("keep context over many turns", ["multi-turn conversation context"]),
     ],
 )
 def test_task_words(need: str, terms: list[str]) -> None:
