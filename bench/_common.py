@@ -47,8 +47,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def peak_rss_mb(pid: int) -> float:
+    """A process's peak resident set (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (a gunicorn master's workers)."""
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+def gunicorn(env: dict[str, str], workers: int = 1, pids: list[int] | None = None) -> Iterator[str]:
+    """A gunicorn on a free loopback port; `pids`, when given, receives the master's pid."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -65,6 +80,8 @@ def gunicorn(env: dict[str, str], workers: int = 1) -> Iterator[str]:
         cwd=REPO,
         env=env,
     )
+    if pids is not None:
+        pids.append(process.pid)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PYTHON, REPO, manage, scratch_env  # noqa: E402
+from _common import PYTHON, REPO, manage, peak_rss_mb, scratch_env  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 from celery import Celery  # noqa: E402
@@ -34,14 +34,6 @@ def _redis_up() -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-def _peak_rss_mb(pid: int) -> float:
-    """Peak resident set of a worker and its children (solo pool: the process itself)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main(var_dir: Path | None = None) -> None:
@@ -133,7 +125,7 @@ def main(var_dir: Path | None = None) -> None:
                     break
                 time.sleep(0.1)
             elapsed = time.perf_counter() - started
-            peak = _peak_rss_mb(workers[0].pid)
+            peak = peak_rss_mb(workers[0].pid)
             print(
                 f"probes: {done} probe runs ({ENDPOINTS_PER_PASSPORT * len(SEEDS)} endpoints) in "
                 f"{elapsed:.1f} s with 2 worker processes on the "

@@ -9,6 +9,8 @@ come from a pool of combinatorial phrases encoded once with the real model and
 cached by text hash, as a real rebuild reuses them; queries are encoded live.
 
     python bench/resolve_latency.py [--scales 1000,10000,100000] [--queries 200] [--no-http]
+
+"web MB" is the peak resident memory (VmHWM) of the gunicorn worker that answered.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PYTHON, REPO, gunicorn, scratch_env  # noqa: E402
+from _common import PYTHON, REPO, child_pids, gunicorn, peak_rss_mb, scratch_env  # noqa: E402
 
 TASKS = [
     "summarize", "translate", "classify", "extract fields from", "answer questions about",
@@ -294,8 +296,12 @@ def over_http(var_dir: Path, queries: int) -> dict[str, float]:
 
     env = scratch_env(var_dir, MATCH_WARM_ON_START="1")  # as `make run`
     samples = []
+    masters: list[int] = []
     started = time.perf_counter()
-    with gunicorn(env, workers=1) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with (
+        gunicorn(env, workers=1, pids=masters) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
         first_started = time.perf_counter()
         first = client.post("/api/v1/resolve", json={"intent": QUERIES[0]})
         first_ms = (time.perf_counter() - first_started) * 1000
@@ -307,8 +313,11 @@ def over_http(var_dir: Path, queries: int) -> dict[str, float]:
             response = client.post("/api/v1/resolve", json=body)
             samples.append((time.perf_counter() - begun) * 1000)
             assert response.status_code == 200, response.text
+        # The web worker that answered: model, index and registry state in memory.
+        web_mb = max(peak_rss_mb(pid) for pid in child_pids(masters[0]))
     p50, p95 = _percentiles(samples)
     return {
+        "web_peak_mb": round(web_mb),
         "http_p50_ms": round(p50, 1),
         "http_p95_ms": round(p95, 1),
         "first_request_ms": round(first_ms, 1),
@@ -353,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         print(
             f"{'capabilities':>12} {'rows':>7} {'p50 ms':>7} {'p95 ms':>7} {'encode p50':>10} "
-            f"{'http p50':>8} {'http p95':>8} {'1st req ms':>10} {'index s':>7}"
+            f"{'http p50':>8} {'http p95':>8} {'1st req ms':>10} {'index s':>7} {'web MB':>6}"
         )
         for scale in [int(s) for s in args.scales.split(",")]:
             var_dir = Path(scratch) / f"scale-{scale}"
@@ -381,7 +390,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"{figures['capabilities']:>12} {figures['rows']:>7} {figures['p50_ms']:>7} "
                 f"{figures['p95_ms']:>7} {figures['encode_p50_ms']:>10} "
                 f"{figures.get('http_p50_ms', '-'):>8} {figures.get('http_p95_ms', '-'):>8} "
-                f"{figures.get('first_request_ms', '-'):>10} {figures['index_s']:>7}",
+                f"{figures.get('first_request_ms', '-'):>10} {figures['index_s']:>7} "
+                f"{figures.get('web_peak_mb', '-'):>6}",
                 flush=True,
             )
 
