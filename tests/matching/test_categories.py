@@ -92,7 +92,7 @@ def test_categories_survive_save_and_load(tmp_path: Path) -> None:
 
 
 def test_similarity_blends_text_and_category() -> None:
-    text = 0.5 * 0.6 + 0.5 * 0.4
+    text = 0.7 * 0.6 + 0.3 * 0.4
     with_category = ranking.rank(
         best_text=0.6, mean_text=0.4, category=0.3, trust_score=0, success_rate=0.5, feedback=0
     )

@@ -246,7 +246,8 @@ def test_methodology_has_the_formulas(client: Client, db: Any) -> None:
     assert "total = similarity + 0.05 × score / 100 + 0.05 × (success rate − 0.5)" in html
     from matching.ranking import BEST_TEXT_WEIGHT, NO_MATCH_THRESHOLD
 
-    assert f"text = {BEST_TEXT_WEIGHT} × best text + {1 - BEST_TEXT_WEIGHT} × mean" in html
+    assert BEST_TEXT_WEIGHT == 0.7
+    assert "text = 0.7 × best text + 0.3 × mean" in html
     assert "similarity = 0.85 × text + 0.15 × category" in html
     assert "when it holds at least 3 capabilities" in html
     assert f"reaches a similarity of {NO_MATCH_THRESHOLD:.2f}" in html
