@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from registry.errors import ApplicationError
 
-from .claims import claim_approve, claim_reject
+from .claims import claim_approve, claim_reject, owner_token_revoke
 from .models import Claim, OwnerToken
 
 
@@ -64,8 +64,23 @@ class ClaimAdmin(admin.ModelAdmin):
 @admin.register(OwnerToken)
 class OwnerTokenAdmin(admin.ModelAdmin):
     list_display = ("prefix", "artifact", "created_at", "revoked_at")
-    readonly_fields = ("claim", "artifact", "prefix", "created_at")
+    list_filter = ("revoked_at",)
+    readonly_fields = ("claim", "artifact", "prefix", "created_at", "revoked_at")
     exclude = ("token_hash",)
+    actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.action(description="Revoke: refused from now on; the owner can take a new one")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[OwnerToken]) -> None:
+        for token in queryset:
+            if owner_token_revoke(token=token):
+                self.message_user(
+                    request,
+                    f"{token}: revoked; the owner can take a new token, once, from their "
+                    "claim page",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(request, f"{token}: was revoked already", messages.WARNING)

@@ -153,18 +153,32 @@ def claim_reject(*, claim: Claim, by: str) -> Claim:
 
 
 def owner_token_issue(*, claim: Claim) -> str | None:
-    """The owner's raw API token, once: None when the claim is not approved or the
-    token was already shown (only its hash is kept)."""
+    """The owner's raw API token, once: None when the claim is not approved or its
+    live token was already shown (only its hash is kept)."""
     if claim.status != Claim.Status.APPROVED:
         return None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        if OwnerToken.objects.select_for_update().filter(claim=claim).exists():
+        # Lock the claim: two tabs pressing "Show my owner token" get one token.
+        Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        if owner_token_live(claim=claim):
             return None
         OwnerToken.objects.create(
             claim=claim, artifact_id=claim.artifact_id, token_hash=_sha256(raw), prefix=raw[:10]
         )
     return raw
+
+
+def owner_token_live(*, claim: Claim) -> bool:
+    return OwnerToken.objects.filter(claim=claim, revoked_at__isnull=True).exists()
+
+
+def owner_token_revoke(*, token: OwnerToken) -> bool:
+    """Revoke a token at once; the owner may then take a new one from their claim page.
+    False when it was revoked already."""
+    return bool(
+        OwnerToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=_now())
+    )
 
 
 def owner_token_slug(*, raw: str) -> str | None:

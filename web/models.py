@@ -46,9 +46,12 @@ class Claim(models.Model):
 
 
 class OwnerToken(models.Model):
-    """An API token that may update one artifact. Only its sha256 is stored."""
+    """An API token that may update one artifact. Only its sha256 is stored.
 
-    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="token")
+    A claim has at most one live token; staff revoke a lost or leaked one, and
+    the owner then takes a new one, once, from their claim page."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="tokens")
     artifact = models.ForeignKey(
         "registry.Artifact", on_delete=models.CASCADE, related_name="owner_tokens"
     )
@@ -56,6 +59,13 @@ class OwnerToken(models.Model):
     prefix = models.CharField(max_length=12)  # shown in the admin to tell tokens apart
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(revoked_at__isnull=True), name="one_live_owner_token"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"owner token {self.prefix}… for {self.artifact_id}"

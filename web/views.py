@@ -29,7 +29,7 @@ from registry.models import Artifact, ArtifactFacet
 from registry.selectors import passport_list
 
 from . import selectors
-from .claims import claim_get, claim_sign, claim_start, owner_token_issue
+from .claims import claim_get, claim_sign, claim_start, owner_token_issue, owner_token_live
 from .forms import (
     FILTER_INPUT_MODALITIES,
     FILTER_OUTPUT_MODALITIES,
@@ -39,7 +39,7 @@ from .forms import (
     MatchForm,
     VerifyForm,
 )
-from .models import Claim, OwnerToken
+from .models import Claim
 
 PAGE_SIZE = 20
 # The API's filters, so the page and the API never disagree on what can be filtered.
@@ -400,7 +400,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             "owner_token": owner_token,
             "statuses": Claim.Status,
             "api_url": f"{_base_url(request)}/api/v1/passport",
-            "token_shown": claim is not None and OwnerToken.objects.filter(claim=claim).exists(),
+            "token_shown": claim is not None and owner_token_live(claim=claim),
             "already_claimed": claim is None
             and Claim.objects.filter(artifact=artifact, status=Claim.Status.APPROVED).exists(),
         },

@@ -240,6 +240,9 @@ def test_claim_from_challenge_to_approval(
     token = page.get_by_label("Your owner API token").input_value()
     assert token.startswith("tpo_")
     shot(page, "claim-approved")
+    page.goto(claim_url)
+    expect(page.locator("main")).to_contain_text("The owner token was shown once already.")
+    shot(page, "claim-token-shown")
     page.goto(f"{live_server.url}/passports/{SCOUT}")
     expect(page.locator(".passport-head .badges")).to_contain_text("verified builder")
     expect(page.locator("section[aria-labelledby=trust-h]")).not_to_contain_text(

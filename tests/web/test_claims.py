@@ -127,6 +127,37 @@ def test_claim_from_challenge_to_owner_token(seeds: list[str], api: APIClient) -
     forged = APIClient()
     forged.credentials(HTTP_AUTHORIZATION="Token tpo_not-a-real-token")
     assert forged.put("/api/v1/passport", changed, format="json").status_code == 401
+    # A lost token: staff revoke it in the admin; it is refused at once, and the
+    # claim page offers one new token, once.
+    staff = Client()
+    staff.force_login(get_user_model().objects.get(username="staff"))
+    revoked = staff.post(
+        "/admin/web/ownertoken/", {"action": "revoke", "_selected_action": [stored.pk]}
+    )
+    assert revoked.status_code == 302
+    assert owner.put("/api/v1/passport", changed, format="json").status_code == 401
+    assert "Show my owner token" in client.get(location).content.decode()
+    page = client.post("/submit", {"ticket": ticket, "show_token": "1"}).content.decode()
+    renewed = re.search(r'id="owner-token" class="copy" type="text" readonly value="([^"]+)"', page)
+    assert renewed is not None and renewed.group(1) != raw
+    assert (
+        client.post("/submit", {"ticket": ticket, "show_token": "1"})
+        .content.decode()
+        .count('id="owner-token"')
+        == 0
+    )
+    assert [t.revoked_at is None for t in OwnerToken.objects.order_by("pk")] == [False, True]
+    new_owner = APIClient()
+    new_owner.credentials(HTTP_AUTHORIZATION=f"Token {renewed.group(1)}")
+    assert new_owner.put("/api/v1/passport", changed, format="json").json()["status"] == "unchanged"
+    # Revoking twice changes nothing.
+    again = staff.post(
+        "/admin/web/ownertoken/",
+        {"action": "revoke", "_selected_action": [stored.pk]},
+        follow=True,
+    )
+    assert "was revoked already" in again.content.decode()
+
     # A re-import of the seed (verified: false) does not undo the approved claim.
     from registry.importers.passports import passports_import_paths
     from tests.conftest import SEED_DIR
