@@ -129,10 +129,10 @@ BAR_WIDTH = 320
 
 def trust_bars(trust: Trust) -> list[Bar]:
     sources = trust.component_sources or {}
+    values, weights = trust.components(), trust.weights()
     bars = []
     for index, name in enumerate(COMPONENTS):
-        value = float(getattr(trust, name))
-        weight = float(getattr(trust, f"weight_{name}"))
+        value, weight = float(values[name]), float(weights[name])
         bars.append(
             Bar(
                 name=name,
@@ -235,7 +235,7 @@ def compare_rows(
 def _component(name: str) -> Callable[[Artifact], str]:
     def value(artifact: Artifact) -> str:
         source = (artifact.trust.component_sources or {}).get(name, "measured")
-        return f"{getattr(artifact.trust, name):.2f} ({source})"
+        return f"{artifact.trust.components()[name]:.2f} ({source})"
 
     return value
 
