@@ -9,10 +9,12 @@ machines); otherwise a locked file under var/ (workers on one machine).
 from __future__ import annotations
 
 import fcntl
+import functools
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -30,15 +32,17 @@ def _safe(provider: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", provider)[:100] or "_"
 
 
-def _reserve_redis(url: str, provider: str, interval: float) -> float:
+@functools.cache
+def _redis_script(url: str) -> Any:
+    """One connection pool and one registered script per process and broker URL (a
+    forked worker gets its own: redis-py resets a pool used across a fork)."""
     import redis
 
-    client = redis.Redis.from_url(url, socket_timeout=5)
-    try:
-        wait = client.eval(_RESERVE, 1, f"probes:rate:{_safe(provider)}", str(interval))
-    finally:
-        client.close()
-    return float(wait)
+    return redis.Redis.from_url(url, socket_timeout=5).register_script(_RESERVE)
+
+
+def _reserve_redis(url: str, provider: str, interval: float) -> float:
+    return float(_redis_script(url)(keys=[f"probes:rate:{_safe(provider)}"], args=[str(interval)]))
 
 
 def _reserve_file(folder: Path, provider: str, interval: float) -> float:
