@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from registry.models import ProviderEndpoint
@@ -89,7 +89,15 @@ def probe_schedule(
         ProviderEndpoint.objects.filter(probe_enabled=True, protocol="openai-chat")
         .exclude(base_url="")
         .select_related("artifact", "probe_breaker")
-        .annotate(last_slot=Max("probe_runs__slot"))
+        # The endpoint's own latest slot (its runs, by the (endpoint, kind, slot)
+        # unique index), not a GROUP BY over every run ever made.
+        .annotate(
+            last_slot=Subquery(
+                ProbeRun.objects.filter(endpoint=OuterRef("pk"))
+                .order_by("-slot")
+                .values("slot")[:1]
+            )
+        )
         .order_by(F("last_slot").asc(nulls_first=True), "pk")
     )
     if slug:

@@ -193,6 +193,39 @@ def test_budget_caps_the_runs_of_a_round(seeds: list[str], provider: Provider) -
 
 
 @pytest.mark.django_db
+def test_a_tight_budget_goes_to_the_least_recently_probed_endpoints(
+    seeds: list[str], provider: Provider
+) -> None:
+    recent = add_endpoint(SLUG, provider, "recent")
+    older = add_endpoint(SLUG, provider, "older")
+    add_endpoint(SLUG, provider, "never")
+    now = timezone.now()
+    for endpoint, hours_ago in ((recent, 3), (older, 30)):
+        ProbeRun.objects.create(
+            endpoint=endpoint,
+            artifact_id=endpoint.artifact_id,
+            kind="chat",
+            slot=now - timedelta(hours=hours_ago),
+            state=ProbeRun.State.DONE,
+            status=ProbeRun.Status.PASS,
+        )
+    rounds = []
+    for _ in range(3):
+        report = probe_schedule(slug=SLUG, kinds=["chat"], budget=1, now=now)
+        rounds.append(
+            list(
+                ProbeRun.objects.filter(pk__in=report.run_ids).values_list(
+                    "endpoint__model_name", flat=True
+                )
+            )
+        )
+        ProbeRun.objects.filter(pk__in=report.run_ids).update(
+            state=ProbeRun.State.DONE, status=ProbeRun.Status.PASS
+        )
+    assert rounds == [["never"], ["older"], ["recent"]]
+
+
+@pytest.mark.django_db
 def test_rate_limit_spaces_calls_to_one_provider(
     seeds: list[str], provider: Provider, settings: Any
 ) -> None:
