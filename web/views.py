@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
@@ -338,6 +340,21 @@ def methodology(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _claim_step(
+    form: forms.Form, act: Callable[[dict[str, Any]], str], slug: str
+) -> tuple[HttpResponse | None, str | None, int]:
+    """One step of a claim from a posted form: (a redirect to the claim's status page,
+    or None with the error and status to show the form again with)."""
+    if not form.is_valid():
+        return None, None, 400
+    try:
+        secret = act(form.cleaned_data)
+    except ApplicationError as exc:
+        return None, exc.message, exc.status
+    query = urlencode({"claim": slug, "ticket": secret})
+    return HttpResponseRedirect(f"{reverse('web:submit')}?{query}"), None, 200
+
+
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     """Claim a listing: key -> challenge -> signature -> staff approval -> owner token."""
@@ -356,36 +373,29 @@ def submit(request: HttpRequest) -> HttpResponse:
     owner_token = None
     if request.method == "POST" and claim is None:
         start_form = ClaimStartForm(request.POST)
-        if start_form.is_valid():
-            try:
-                started = claim_start(
-                    slug=artifact.slug,
-                    public_key=start_form.cleaned_data["public_key"],
-                    contact=start_form.cleaned_data["contact"],
-                )
-            except ApplicationError as exc:
-                error, status = exc.message, exc.status
-            else:
-                query = urlencode({"claim": artifact.slug, "ticket": started.secret})
-                return HttpResponseRedirect(f"{reverse('web:submit')}?{query}")
-        else:
-            status = 400
+
+        def start(data: dict[str, Any]) -> str:
+            return claim_start(
+                slug=artifact.slug, public_key=data["public_key"], contact=data["contact"]
+            ).secret
+
+        done, error, status = _claim_step(start_form, start, artifact.slug)
+        if done is not None:
+            return done
     elif request.method == "POST" and claim is not None and "show_token" in request.POST:
         # Issued on a POST only: a link preview or prefetch of the status page
         # (a GET) must not use up the one showing of the token.
         owner_token = owner_token_issue(claim=claim)
     elif request.method == "POST" and claim is not None:
         sign_form = ClaimSignForm(request.POST)
-        if sign_form.is_valid():
-            try:
-                claim_sign(claim=claim, signature=sign_form.cleaned_data["signature"])
-            except ApplicationError as exc:
-                error, status = exc.message, exc.status
-            else:
-                query = urlencode({"claim": artifact.slug, "ticket": secret})
-                return HttpResponseRedirect(f"{reverse('web:submit')}?{query}")
-        else:
-            status = 400
+
+        def sign(data: dict[str, Any]) -> str:
+            claim_sign(claim=claim, signature=data["signature"])
+            return secret
+
+        done, error, status = _claim_step(sign_form, sign, artifact.slug)
+        if done is not None:
+            return done
     return render(
         request,
         "web/submit.html",
