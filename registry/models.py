@@ -337,11 +337,14 @@ class ImportWarning(models.Model):
 class CatalogSnapshot(models.Model):
     """A catalog file or response that was imported, by content hash.
 
-    Lets `make run` skip a catalog it has already imported unchanged.
+    Lets `make run` skip a catalog it has already imported unchanged, by the same
+    importer: a new IMPORTER_VERSION (registry.importers.derive) imports it again,
+    so passports derived from it follow the new rules.
     """
 
     source = models.CharField(max_length=32, choices=Source.choices)
     sha256 = models.CharField(max_length=64)
+    importer_version = models.PositiveIntegerField(default=1)
     label = models.CharField(max_length=500)
     as_of = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)
@@ -349,7 +352,9 @@ class CatalogSnapshot(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["source", "sha256"], name="snapshot_unique"),
+            models.UniqueConstraint(
+                fields=["source", "sha256", "importer_version"], name="snapshot_unique"
+            ),
         ]
 
     def __str__(self) -> str:

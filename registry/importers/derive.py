@@ -21,6 +21,13 @@ PER_MILLION = Decimal(1_000_000)
 LONG_CONTEXT_TOKENS = 200_000
 
 
+# Bumped when the rules that turn a catalog entry into a passport change; a
+# catalog imported by an older version is imported again (registry.CatalogSnapshot).
+# 2: capabilities answered in text (understanding an input, tools, JSON,
+#    reasoning) only for models that give text.
+IMPORTER_VERSION = 2
+
+
 @dataclass
 class CatalogFacts:
     """What one catalog entry states about a model."""
@@ -132,6 +139,10 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
         else []
     )
     text_only_out = outs == ["text"]
+    # Understanding an input, tool calls, JSON and reasoning are all answered in
+    # text: a model that only makes images (OpenRouter lists structured_outputs
+    # for some) has none of those capabilities.
+    answers_in_text = bool({"text", "transcription"} & set(outs))
     caps: list[dict[str, Any]] = []
     summary = facts.description.strip() or f"{model} as listed by {provider}."
 
@@ -158,7 +169,7 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
                 categories=["text-generation-language"],
             )
         )
-    if "image" in ins:
+    if "image" in ins and answers_in_text:
         caps.append(
             _capability(
                 name="image understanding and visual question answering",
@@ -177,7 +188,7 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
                 categories=["image-visual", "text-generation-language"],
             )
         )
-    if "audio" in ins:
+    if "audio" in ins and answers_in_text:
         caps.append(
             _capability(
                 name="audio understanding and transcription",
@@ -194,7 +205,7 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
                 categories=["audio-speech"],
             )
         )
-    if "video" in ins:
+    if "video" in ins and answers_in_text:
         caps.append(
             _capability(
                 name="video understanding",
@@ -211,7 +222,7 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
                 categories=["video-multimodal"],
             )
         )
-    if "file" in ins:
+    if "file" in ins and answers_in_text:
         caps.append(
             _capability(
                 name="document and PDF understanding",
@@ -290,7 +301,7 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
                 categories=["search-retrieval"],
             )
         )
-    if "tools" in facts.features:
+    if "tools" in facts.features and answers_in_text:
         caps.append(
             _capability(
                 name="tool and function calling",
@@ -307,7 +318,7 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
                 categories=["tool-use-integration"],
             )
         )
-    if "structured_outputs" in facts.features:
+    if "structured_outputs" in facts.features and answers_in_text:
         caps.append(
             _capability(
                 name="structured JSON output",
@@ -324,7 +335,7 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
                 categories=["data-processing-analysis"],
             )
         )
-    if "reasoning" in facts.features:
+    if "reasoning" in facts.features and answers_in_text:
         caps.append(
             _capability(
                 name="step-by-step reasoning",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from registry.importers.derive import IMPORTER_VERSION
 from registry.models import Artifact, CatalogSnapshot, ProviderEndpoint
 from tests.registry.test_import_catalogs import IMAGE_MODEL, MAVERICK, catalog
 
@@ -83,6 +84,16 @@ def test_bootstrap_uses_the_live_catalog_when_it_answers(
     assert again[-1] == lines[-1]
     assert lines[-1].startswith("matching index t") and lines[-1].endswith(" capabilities")
     assert CatalogSnapshot.objects.count() == 2
+    # Catalogs imported by an older importer are imported again by this one.
+    CatalogSnapshot.objects.update(importer_version=IMPORTER_VERSION - 1)
+    newer = run_bootstrap()
+    assert not [line for line in newer if "already imported" in line]
+    assert sorted(CatalogSnapshot.objects.values_list("importer_version", flat=True)) == [
+        IMPORTER_VERSION - 1,
+        IMPORTER_VERSION - 1,
+        IMPORTER_VERSION,
+        IMPORTER_VERSION,
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

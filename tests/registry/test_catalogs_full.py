@@ -186,3 +186,11 @@ def test_invoice_screenshots_resolve_to_image_models_only(
         )
     )
     assert set(slugs) <= image_models
+    # Reading an invoice is answered in text: no image generator that merely
+    # accepts images (its catalog lists structured_outputs) is among them.
+    text_models = set(
+        ArtifactFacet.objects.filter(kind="output_modality", value="text").values_list(
+            "artifact__slug", flat=True
+        )
+    )
+    assert set(slugs) <= text_models

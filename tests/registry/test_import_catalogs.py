@@ -256,3 +256,39 @@ def test_litellm_attaches_endpoints_and_groups_the_rest(api: Any) -> None:
 )
 def test_litellm_name_normalisation(name: str, normal: str) -> None:
     assert normalise_name(name) == normal
+
+
+@pytest.mark.parametrize(
+    ("ins", "outs", "features", "names"),
+    [
+        # An image generator that takes images (editing): OpenRouter lists
+        # structured_outputs for some, but it answers nothing in text.
+        (
+            ["text", "image"],
+            ["image"],
+            ["structured_outputs", "tools"],
+            ["image generation"],
+        ),
+        # A speech-to-text model states "transcription" as its output: text.
+        (["audio"], ["transcription"], [], ["audio understanding and transcription"]),
+        (
+            ["text", "image"],
+            ["text"],
+            ["structured_outputs"],
+            [
+                "general chat and text generation",
+                "image understanding and visual question answering",
+                "structured JSON output",
+            ],
+        ),
+    ],
+)
+def test_derived_capabilities_follow_what_the_model_gives(
+    ins: list[str], outs: list[str], features: list[str], names: list[str]
+) -> None:
+    from registry.importers.derive import CatalogFacts, catalog_capabilities
+
+    facts = CatalogFacts(
+        name="Model", input_modalities=ins, output_modalities=outs, features=features
+    )
+    assert [c["name"] for c in catalog_capabilities(facts, provider="OpenRouter")] == names

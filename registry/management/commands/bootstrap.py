@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from passports.canonical import DocumentError, parse_json
 from registry.errors import ApplicationError
+from registry.importers.derive import IMPORTER_VERSION
 from registry.importers.litellm import litellm_import
 from registry.importers.openrouter import models_of, openrouter_import, snapshot_time
 from registry.importers.passports import passports_import_paths
@@ -103,7 +104,9 @@ class Command(BaseCommand):
 
     def import_once(self, source: str, label: str, data: bytes) -> None:
         digest = hashlib.sha256(data).hexdigest()
-        if CatalogSnapshot.objects.filter(source=source, sha256=digest).exists():
+        if CatalogSnapshot.objects.filter(
+            source=source, sha256=digest, importer_version=IMPORTER_VERSION
+        ).exists():
             self.stdout.write(
                 f"{source} {label}: already imported (sha256 {digest[:12]}), unchanged"
             )
@@ -124,6 +127,7 @@ class Command(BaseCommand):
         CatalogSnapshot.objects.create(
             source=source,
             sha256=digest,
+            importer_version=IMPORTER_VERSION,
             label=label[:500],
             as_of=as_of,
             summary={"counts": dict(summary.counts), "records": summary.records},
