@@ -34,19 +34,19 @@ _CONVERT_INTO = r"\b(?:convert|converts|converting|turn|turns|turning|transform|
 
 PATTERNS: dict[tuple[str, str], list[str]] = {
     ("output", "image"): [
-        rf"\b{_GENERATE}\b{_GAP}{_IMAGE_NOUN}\b{_NOT_THE_PRODUCT}",
-        rf"\b(?:ai[- ])?generated\W+(?:\w+\W+){{0,3}}?{_IMAGE_NOUN}\b",
+        rf"\b{_GENERATE}\b{_GAP}(?P<made>{_IMAGE_NOUN})\b{_NOT_THE_PRODUCT}",
+        rf"\b(?:ai[- ])?generated\W+(?:\w+\W+){{0,3}}?(?P<made>{_IMAGE_NOUN})\b",
         r"\btext[- ]to[- ]image\b",
         r"\bimage generation\b",
     ],
     ("output", "video"): [
-        rf"\b{_GENERATE}\b{_GAP}{_VIDEO_NOUN}\b{_NOT_THE_PRODUCT}",
+        rf"\b{_GENERATE}\b{_GAP}(?P<made>{_VIDEO_NOUN})\b{_NOT_THE_PRODUCT}",
         r"\btext[- ]to[- ]video\b",
         r"\bvideo generation\b",
     ],
     ("output", "audio"): [
-        rf"\b{_GENERATE}\b{_GAP}{_AUDIO_NOUN}\b{_NOT_THE_PRODUCT}",
-        rf"{_CONVERT_INTO}(?:speech|audio|voice|spoken|sound)\b",
+        rf"\b{_GENERATE}\b{_GAP}(?P<made>{_AUDIO_NOUN})\b{_NOT_THE_PRODUCT}",
+        rf"{_CONVERT_INTO}(?P<made>speech|audio|voice|spoken|sound)\b",
         r"\btext[- ]to[- ]speech\b",
         r"\btts\b",
         r"\b(?:read|speak|say)\b(?:\W+\w+){0,4}?\W+(?:aloud|out loud)\b",
@@ -202,7 +202,10 @@ def read_constraints(intent: str) -> Required:
                             f"{modality} {direction} (from '{match.group(0).strip()}')"
                         )
                     if direction == "output":
-                        spans.append((match.start(), match.end()))
+                        # Only the noun that is made is taken from the inputs: in
+                        # "turn this photo into speech" the photo is still given.
+                        made = "made" if "made" in pattern.groupindex else 0
+                        spans.append(match.span(made))
                     break
     required.input_modalities = [m for m in INPUT_MODALITIES if m in required.input_modalities]
     required.output_modalities = [m for m in OUTPUT_MODALITIES if m in required.output_modalities]

@@ -36,6 +36,9 @@ from matching.constraints import FilterError, apply_filters, read_constraints
         ("turn this blog post into spoken audio", [], ["audio"], None),
         ("convert our written rules into an audio file", [], ["audio"], None),
         ("a bot that reads out incoming messages", [], ["audio"], None),
+        # ... and what is converted is still given.
+        ("turn this photo into speech", ["image"], ["audio"], None),
+        ("convert these scanned pages into audio", ["image"], ["audio"], None),
         # Reviews of movies are text, and a video game is a game.
         ("classify movie reviews as positive or negative", [], [], None),
         ("recommend a video game for my nephew", [], [], None),
