@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 INPUT_MODALITIES = ("text", "image", "audio", "video", "file")
 OUTPUT_MODALITIES = ("text", "image", "audio", "video", "embeddings")
+# Outputs that are text to read: OpenRouter states "transcription" for speech-to-text.
+TEXT_OUTPUTS = frozenset({"text", "transcription"})
 
 # Words a catalog or a capability's input_types/output_types use, to our names.
 _ALIASES = {

@@ -373,7 +373,7 @@ class RegistryClock(models.Model):
 
 
 CAPABILITY_TEXT_FIELDS = frozenset(
-    {"name", "description", "intents", "best_for", "artifact", "position"}
+    {"name", "description", "intents", "best_for", "categories", "artifact", "position"}
 )
 
 

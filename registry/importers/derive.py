@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
-from ..modalities import normalise_modality, ordered
+from ..modalities import TEXT_OUTPUTS, normalise_modality, ordered
 
 PER_MILLION = Decimal(1_000_000)
 LONG_CONTEXT_TOKENS = 200_000
@@ -142,7 +142,7 @@ def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str
     # Understanding an input, tool calls, JSON and reasoning are all answered in
     # text: a model that only makes images (OpenRouter lists structured_outputs
     # for some) has none of those capabilities.
-    answers_in_text = bool({"text", "transcription"} & set(outs))
+    answers_in_text = bool(TEXT_OUTPUTS & set(outs))
     caps: list[dict[str, Any]] = []
     summary = facts.description.strip() or f"{model} as listed by {provider}."
 
