@@ -23,6 +23,8 @@ import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .embeddings import DIMENSIONS
+
 # Keep faiss and numpy's BLAS from fighting torch and gunicorn workers for the
 # cores: BLAS threads spin between calls and doubled the query encoding time.
 faiss.omp_set_num_threads(1)
@@ -31,7 +33,7 @@ threadpool_limits(limits=1, user_api="blas")
 KINDS = ("description", "intent", "best_for", "sentence")
 # Bumped when the saved files or the texts they hold change; an index saved in
 # another format is rebuilt.
-FORMAT = 4
+FORMAT = 5
 FILES = (
     "vectors.faiss",
     "capabilities.npy",
@@ -39,10 +41,7 @@ FILES = (
     "kinds.npy",
     "text_indexes.npy",
     "hashes.npy",
-    "category_vectors.npy",
-    "registry_vector.npy",
-    "member_capabilities.npy",
-    "member_categories.npy",
+    "categories.json",  # each capability's categories; centroids are recomputed on load
 )
 # A category of one or two capabilities says nothing beyond their own texts, and
 # one that holds most of the registry ("text-generation-language") says nothing
@@ -82,15 +81,17 @@ class CapabilityIndex:
         self.hashes = np.asarray(hashes, dtype="S32")  # sha256 of each row's text
         self.state = state
         self.model = model
-        dimensions = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 384
+        dimensions = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else DIMENSIONS
         self._index: faiss.Index = faiss.IndexFlatIP(dimensions)
         if len(vectors):
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._rows_by_capability: dict[int, np.ndarray] | None = None
-        self._set_categories(np.ascontiguousarray(vectors, dtype=np.float32), categories or {})
+        self._set_categories(categories or {})
 
-    def _set_categories(self, vectors: np.ndarray, categories: dict[int, list[str]]) -> None:
+    def _set_categories(self, categories: dict[int, list[str]]) -> None:
         """Category centroids from the rows of each category's capabilities."""
+        self.categories = categories
+        vectors = self.vectors()
         present = set(self._rows_of())
         members: dict[str, list[int]] = {}
         for capability, names in categories.items():
@@ -102,7 +103,7 @@ class CapabilityIndex:
             n for n, caps in members.items() if CATEGORY_MIN_MEMBERS <= len(caps) <= most
         )
         rows_of = self._rows_of()
-        centroids = np.zeros((len(names), vectors.shape[1] if vectors.ndim == 2 else 384), "f4")
+        centroids = np.zeros((len(names), self._index.d), "f4")
         pairs: list[tuple[int, int]] = []
         for position, name in enumerate(names):
             rows = np.concatenate([rows_of[c] for c in members[name]])
@@ -171,11 +172,9 @@ class CapabilityIndex:
             }
         return self._rows_by_capability
 
-    def rows_for(self, capabilities: set[int]) -> np.ndarray:
-        """Row ids of the given capabilities (for a filtered search)."""
-        rows_of = self._rows_of()
-        parts = [rows_of[c] for c in capabilities if c in rows_of]
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+    def rows_of_artifacts(self, artifacts: list[int]) -> np.ndarray:
+        """Row ids of the given artifacts' capabilities (for a filtered search)."""
+        return np.flatnonzero(np.isin(self.artifacts, artifacts)).astype(np.int64)
 
     def vectors(self) -> np.ndarray:
         """Every row's vector: a read-only view of the index's own storage, no copy."""
@@ -249,10 +248,7 @@ class CapabilityIndex:
             np.save(scratch / "kinds.npy", self.kinds)
             np.save(scratch / "text_indexes.npy", self.text_indexes)
             np.save(scratch / "hashes.npy", self.hashes)
-            np.save(scratch / "category_vectors.npy", self.category_vectors)
-            np.save(scratch / "registry_vector.npy", self.registry_vector)
-            np.save(scratch / "member_capabilities.npy", self.member_capabilities)
-            np.save(scratch / "member_categories.npy", self.member_categories)
+            (scratch / "categories.json").write_text(json.dumps(list(self.categories.items())))
             (scratch / "meta.json").write_text(
                 json.dumps(
                     {
@@ -260,7 +256,6 @@ class CapabilityIndex:
                         "state": self.state,
                         "model": self.model,
                         "rows": len(self),
-                        "categories": self.category_names,
                     }
                 )
             )
@@ -296,12 +291,8 @@ class CapabilityIndex:
         index.state = meta["state"]
         index.model = meta["model"]
         index._rows_by_capability = None
-        index.category_names = list(meta["categories"])
-        index.category_vectors = np.load(path / "category_vectors.npy")
-        index.registry_vector = np.load(path / "registry_vector.npy")
-        index.member_capabilities = np.load(path / "member_capabilities.npy")
-        index.member_categories = np.load(path / "member_categories.npy")
-        index._categories_of = None
+        pairs = json.loads((path / "categories.json").read_text())
+        index._set_categories({int(pk): names for pk, names in pairs})
         return index
 
 

@@ -365,10 +365,7 @@ def resolve(
         )
         rows = None
         if constrained:
-            allowed = set(
-                Capability.objects.filter(artifact__in=artifacts).values_list("pk", flat=True)
-            )
-            rows = index.rows_for(allowed)
+            rows = index.rows_of_artifacts(list(artifacts.values_list("pk", flat=True)))
             if len(rows) == 0:
                 answer["noMatch"] = "no registered model meets the constraints: " + "; ".join(
                     required.checks()
@@ -411,14 +408,14 @@ class _Candidate:
     hit: Any  # the capability's best-matching text row
     best_text: float
     mean_text: float
-    category: tuple[float, str | None] | None  # (similarity, name) of its best category
+    # The need's similarity to its best category, and that category's name (None: the
+    # registry as a whole stood in).
+    category: tuple[float, str | None]
 
     @property
     def similarity(self) -> float:
         return ranking.capability_similarity(
-            best_text=self.best_text,
-            mean_text=self.mean_text,
-            category=self.category[0] if self.category else None,
+            best_text=self.best_text, mean_text=self.mean_text, category=self.category[0]
         )
 
 
@@ -433,21 +430,15 @@ def _candidates(
     trails the (limit + 1)-th model's by more than that can never be shown:
     its rows are not even read from the database.
     """
-    best_hit: dict[int, Any] = {}
-    for hit in hits:
-        if hit.similarity < ranking.NO_MATCH_THRESHOLD:
-            break
-        best_hit.setdefault(hit.capability, hit)
+    # The index gives each capability's best row once.
+    best_hit = {hit.capability: hit for hit in hits if hit.similarity >= ranking.NO_MATCH_THRESHOLD}
     if not best_hit:
         return {}, 0
     means = index.mean_similarities(query, list(best_hit))
     categories = index.category_similarities(query, list(best_hit))
     candidates = {
         pk: _Candidate(
-            hit=hit,
-            best_text=hit.similarity,
-            mean_text=means.get(pk, hit.similarity),
-            category=categories.get(pk),
+            hit=hit, best_text=hit.similarity, mean_text=means[pk], category=categories[pk]
         )
         for pk, hit in best_hit.items()
     }
@@ -501,7 +492,7 @@ def _rank_hits(
         scored = ranking.rank(
             best_text=candidate.best_text,
             mean_text=candidate.mean_text,
-            category=candidate.category[0] if candidate.category else None,
+            category=candidate.category[0],
             trust_score=score or 0,
             success_rate=success_rate,
             feedback=feedback,
@@ -597,9 +588,9 @@ def _rank_hits(
 
 
 def _category_text(candidate: _Candidate) -> str:
-    if candidate.category is None or candidate.category[1] is None:
-        return ""
     similarity, name = candidate.category
+    if name is None:
+        return ""
     return f'; its category "{name}" as a whole scores {similarity:.2f}'
 
 

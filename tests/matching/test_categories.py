@@ -87,7 +87,7 @@ def test_categories_survive_save_and_load(tmp_path: Path) -> None:
     query = _unit(1, 2, 3)
     assert loaded.category_names == ["vision"]
     assert loaded.category_similarities(query, [2, 5]) == index.category_similarities(query, [2, 5])
-    (saved / "registry_vector.npy").unlink()
+    (saved / "categories.json").unlink()
     assert CapabilityIndex.loadable(saved) is False  # rebuilt, never half loaded
 
 
