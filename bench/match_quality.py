@@ -38,12 +38,10 @@ def _setup(var_dir: Path) -> None:
     django.setup()
 
 
-def _resolve(intent: str, limit: int, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+def _resolve(intent: str, limit: int) -> dict[str, Any]:
     from matching.services import resolve, resolve_request
 
     body: dict[str, Any] = {"intent": intent, "limit": limit}
-    if filters is not None:
-        body["filters"] = filters
     return resolve(request=resolve_request(body), base_url="http://bench")
 
 

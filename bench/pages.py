@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import gunicorn, manage, scratch_env  # noqa: E402
+from _common import gunicorn, manage, percentiles, scratch_env  # noqa: E402
 
 LIST_QUERIES = [
     "/",
@@ -52,12 +52,10 @@ def timed(http: httpx.Client, url: str) -> float:
 
 
 def report(name: str, latencies: list[float]) -> None:
-    ordered = sorted(latencies)
-    p50 = ordered[len(ordered) // 2] * 1000
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
+    p50, p95 = (1000 * value for value in percentiles(latencies))
     print(
-        f"pages: {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {ordered[-1] * 1000:.1f} ms "
-        f"({len(ordered)} requests)"
+        f"pages: {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(latencies) * 1000:.1f} ms "
+        f"({len(latencies)} requests)"
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import gunicorn, scratch_env  # noqa: E402
+from _common import gunicorn, percentiles, scratch_env  # noqa: E402
 
 DURATION = 8.0  # seconds per measurement
 MAX_REQUESTS = 20000
@@ -44,8 +44,7 @@ def hammer(urls: list[str]) -> tuple[float, int, list[float]]:
 
 
 def report(name: str, elapsed: float, total: int, latencies: list[float]) -> None:
-    p50 = latencies[len(latencies) // 2] * 1000
-    p95 = latencies[int(len(latencies) * 0.95)] * 1000
+    p50, p95 = (1000 * value for value in percentiles(latencies))
     print(
         f"{name}: {total / elapsed:.0f} req/s on 1 worker "
         f"({total} requests, p50 {p50:.1f} ms, p95 {p95:.1f} ms)"

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PYTHON, REPO, child_pids, gunicorn, peak_rss_mb, scratch_env  # noqa: E402
+from _common import (  # noqa: E402
+    PYTHON,
+    REPO,
+    child_pids,
+    gunicorn,
+    peak_rss_mb,
+    percentiles,
+    scratch_env,
+)
 
 TASKS = [
     "summarize", "translate", "classify", "extract fields from", "answer questions about",
@@ -93,12 +100,6 @@ def _setup(var_dir: Path) -> None:
     import django
 
     django.setup()
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return statistics.median(ordered), p95
 
 
 def generate(*, capabilities: int, pool_file: Path) -> dict[str, float]:
@@ -273,8 +274,8 @@ def child(args: argparse.Namespace) -> None:
         begun = time.perf_counter()
         embedder.encode([query])
         encode.append((time.perf_counter() - begun) * 1000)
-    p50, p95 = _percentiles(samples)
-    e50, e95 = _percentiles(encode)
+    p50, p95 = percentiles(samples)
+    e50, e95 = percentiles(encode)
     print(
         json.dumps(
             {
@@ -315,7 +316,7 @@ def over_http(var_dir: Path, queries: int) -> dict[str, float]:
             assert response.status_code == 200, response.text
         # The web worker that answered: model, index and registry state in memory.
         web_mb = max(peak_rss_mb(pid) for pid in child_pids(masters[0]))
-    p50, p95 = _percentiles(samples)
+    p50, p95 = percentiles(samples)
     return {
         "web_peak_mb": round(web_mb),
         "http_p50_ms": round(p50, 1),
