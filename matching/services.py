@@ -27,7 +27,7 @@ from passports.services import timestamp
 from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact, ArtifactFacet, Capability, clock_read
 from registry.services import content_refresh, trust_refresh
-from registry.trust import observed_success_rate
+from registry.trust import artifact_success_rate, capability_success_rate
 
 from . import ranking
 from .constraints import FilterError, Required, apply_filters, read_constraints
@@ -665,12 +665,7 @@ def outcomes_apply(*, batch: int = 500) -> int:
             if outcomes:
                 cap.feedback_count += len(outcomes)
                 cap.successes += sum(outcomes)
-                cap.success_rate = observed_success_rate(
-                    successes=cap.successes,
-                    feedback=cap.feedback_count,
-                    probe_passes=cap.probe_passes,
-                    probe_runs=cap.probe_runs,
-                )
+                cap.success_rate = capability_success_rate(cap)
             cap.save(
                 update_fields=[
                     "matches",
@@ -709,13 +704,7 @@ def trust_outcomes_refresh(*, artifact: Artifact) -> None:
     caps = list(Capability.objects.filter(artifact=artifact).order_by("position"))
     trust = artifact.trust
     trust.matches = sum(c.matches for c in caps)
-    probed = trust.probe_outcomes or {}
-    trust.success_rate = observed_success_rate(
-        successes=sum(c.successes for c in caps),
-        feedback=sum(c.feedback_count for c in caps),
-        probe_passes=int(probed.get("probe_passes") or 0),
-        probe_runs=int(probed.get("probe_runs") or 0),
-    )
+    trust.success_rate = artifact_success_rate(caps, trust.probe_outcomes)
     trust.avg_confidence = (
         round(sum(c.avg_confidence * c.matches for c in caps) / trust.matches, 4)
         if trust.matches

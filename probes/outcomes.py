@@ -21,7 +21,7 @@ from django.utils import timezone
 from passports.services import timestamp
 from registry.models import Artifact, Capability, ProviderEndpoint
 from registry.services import content_refresh, trust_refresh
-from registry.trust import observed_success_rate
+from registry.trust import artifact_success_rate, capability_success_rate
 
 from .kinds import capability_kinds
 from .models import EndpointBreaker, ProbeRun
@@ -175,19 +175,9 @@ def artifact_probes_refresh(*, artifact: Artifact, now: datetime | None = None) 
         figures = (len(counted), sum(run["status"] == ProbeRun.Status.PASS for run in counted))
         if figures != (cap.probe_runs, cap.probe_passes):
             cap.probe_runs, cap.probe_passes = figures
-            cap.success_rate = observed_success_rate(
-                successes=cap.successes,
-                feedback=cap.feedback_count,
-                probe_passes=cap.probe_passes,
-                probe_runs=cap.probe_runs,
-            )
+            cap.success_rate = capability_success_rate(cap)
             cap.save(update_fields=["probe_runs", "probe_passes", "success_rate"])
-    trust.success_rate = observed_success_rate(
-        successes=sum(cap.successes for cap in caps),
-        feedback=sum(cap.feedback_count for cap in caps),
-        probe_passes=int(trust.probe_outcomes.get("probe_passes") or 0),
-        probe_runs=int(trust.probe_outcomes.get("probe_runs") or 0),
-    )
+    trust.success_rate = artifact_success_rate(caps, trust.probe_outcomes)
 
     trust_refresh(artifact=artifact, now=now)
     changed = content_refresh(artifact=artifact)

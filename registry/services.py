@@ -174,6 +174,7 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
         for status in artifact.endpoints.values_list("probe_status", flat=True)
     ]
     probed = trust.probe_outcomes or {}
+    probe_passes, probe_runs = trust_rules.probe_figures(probed)
     sources = dict(trust.component_sources or {})
     measured_names = [name for name in COMPONENTS if sources.get(name) != "imported"]
     if measured_names:
@@ -195,9 +196,7 @@ def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[di
                 capabilities=capabilities,
                 facts_known=facts_known,
             ),
-            probe_pass_rate=trust_rules.probe_pass_rate(
-                passes=int(probed.get("probe_passes") or 0), runs=int(probed.get("probe_runs") or 0)
-            ),
+            probe_pass_rate=trust_rules.probe_pass_rate(passes=probe_passes, runs=probe_runs),
             provider_count=len(probe_statuses),
             matches=trust.matches,
             successes=round(trust.matches * trust.success_rate),

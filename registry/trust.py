@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 COMPONENTS = ("adoption", "quality", "ecosystem", "match_graph", "freshness")
 
@@ -141,6 +142,34 @@ def observed_success_rate(
     """Success over every observed outcome: user feedback and live probes alike."""
     total = feedback + probe_runs
     return round((successes + probe_passes) / total, 4) if total else 0.0
+
+
+def probe_figures(probe_outcomes: Mapping[str, Any] | None) -> tuple[int, int]:
+    """(passes, runs) of an artifact's live probes, as Trust.probe_outcomes holds them."""
+    probed = probe_outcomes or {}
+    return int(probed.get("probe_passes") or 0), int(probed.get("probe_runs") or 0)
+
+
+def capability_success_rate(cap: Any) -> float:
+    """A capability's success over its own feedback and probe runs."""
+    return observed_success_rate(
+        successes=cap.successes,
+        feedback=cap.feedback_count,
+        probe_passes=cap.probe_passes,
+        probe_runs=cap.probe_runs,
+    )
+
+
+def artifact_success_rate(caps: Iterable[Any], probe_outcomes: Mapping[str, Any] | None) -> float:
+    """An artifact's success over its capabilities' feedback and its own probe runs."""
+    caps = list(caps)
+    passes, runs = probe_figures(probe_outcomes)
+    return observed_success_rate(
+        successes=sum(cap.successes for cap in caps),
+        feedback=sum(cap.feedback_count for cap in caps),
+        probe_passes=passes,
+        probe_runs=runs,
+    )
 
 
 def measured_components(evidence: Evidence) -> dict[str, float]:
