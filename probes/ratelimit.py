@@ -12,7 +12,6 @@ import fcntl
 import functools
 import re
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +63,11 @@ def _reserve_file(folder: Path, provider: str, interval: float) -> float:
     return tat - now
 
 
-def rate_limit_wait(
-    provider: str,
-    *,
-    rate_per_second: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> float:
-    """Block until this process may call `provider`; returns the seconds waited."""
-    rate = rate_per_second if rate_per_second is not None else settings.PROBE_RATE_PER_SECOND
+def rate_limit_wait(provider: str) -> None:
+    """Block until this process may call `provider` (PROBE_RATE_PER_SECOND per provider)."""
+    rate = settings.PROBE_RATE_PER_SECOND
     if rate <= 0:
-        return 0.0
+        return
     interval = 1.0 / rate
     broker = str(settings.CELERY_BROKER_URL)
     if broker.startswith(("redis://", "rediss://")):
@@ -81,5 +75,4 @@ def rate_limit_wait(
     else:
         wait = _reserve_file(Path(settings.VAR_DIR) / "probe-rate", provider, interval)
     if wait > 0:
-        sleep(wait)
-    return max(0.0, wait)
+        time.sleep(wait)

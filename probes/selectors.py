@@ -33,15 +33,10 @@ def latest_evidence(*, artifact: Artifact) -> list[dict[str, Any]]:
         done.filter(artifact=artifact, slot=Subquery(latest_slot))
         .select_related("endpoint")
         .defer("endpoint__raw")
-        .order_by("-slot", "-pk")
     )
-    seen: set[tuple[int, str]] = set()
+    # One row per (endpoint, kind): its latest slot, and (endpoint, kind, slot) is unique.
     evidence: list[dict[str, Any]] = []
     for run in runs:
-        key = (run.endpoint_id, run.kind)
-        if key in seen:
-            continue
-        seen.add(key)
         evidence.append(
             {
                 "endpoint_id": run.endpoint_id,

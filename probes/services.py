@@ -38,9 +38,9 @@ from .ratelimit import rate_limit_wait
 logger = logging.getLogger(__name__)
 
 
-def slot_start(now: datetime, interval: int | None = None) -> datetime:
-    """The start of the schedule window holding `now` (floor(now / interval))."""
-    interval = interval or settings.PROBE_INTERVAL_SECONDS
+def slot_start(now: datetime) -> datetime:
+    """The start of the schedule window holding `now` (floor(now / PROBE_INTERVAL_SECONDS))."""
+    interval = settings.PROBE_INTERVAL_SECONDS
     epoch = int(now.timestamp())
     return datetime.fromtimestamp(epoch - epoch % interval, tz=UTC)
 
@@ -302,14 +302,10 @@ def breaker_record(*, endpoint: ProviderEndpoint, status: str, error_class: str)
     """Count an error towards the breaker; an answer closes it. Caller holds a transaction."""
     if status == ProbeRun.Status.SKIPPED:
         return
-    breaker, _created = EndpointBreaker.objects.select_for_update().get_or_create(endpoint=endpoint)
     if status != ProbeRun.Status.ERROR:
-        if breaker.consecutive_failures or breaker.opened_at:
-            breaker.consecutive_failures = 0
-            breaker.opened_at = None
-            breaker.reason = ""
-            breaker.save()
+        breaker_reset(endpoint=endpoint)
         return
+    breaker, _created = EndpointBreaker.objects.select_for_update().get_or_create(endpoint=endpoint)
     breaker.consecutive_failures += 1
     threshold = settings.PROBE_BREAKER_THRESHOLD
     if breaker.consecutive_failures >= threshold:  # opens, or reopens after a failed trial
