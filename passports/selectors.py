@@ -58,6 +58,8 @@ def version_list(*, artifact: Any) -> list[dict[str, Any]]:
         }
         for version in PassportVersion.objects.filter(artifact=artifact)
         .select_related("key")
+        # The listing shows metadata: the documents themselves stay in the database.
+        .only("number", "signed_at", "digest", "key__key_id", "key__status")
         .order_by("-number")
     ]
 

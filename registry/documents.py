@@ -360,6 +360,11 @@ def content_digest(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(content)).hexdigest()
 
 
+def base_url(request: Any) -> str:
+    """The scheme and host a request came in on, as links in answers use them."""
+    return str(request.build_absolute_uri("/")).rstrip("/")
+
+
 def links(slug: str, base_url: str | None = None) -> dict[str, str]:
     base = (base_url or settings.PUBLIC_BASE_URL).rstrip("/")
     return {

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from matching.embeddings import Embedder, get_embedder, set_embedder
+
 REPO = Path(__file__).resolve().parent.parent
 SEED_DIR = REPO / "fixtures" / "seeds"
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -92,3 +94,17 @@ def served(api: APIClient, slug: str, **params: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.content
     document: dict[str, Any] = response.json()
     return document
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Embedder:
+    """The real packaged model, loaded once for the session."""
+    return get_embedder()
+
+
+@pytest.fixture
+def model(minilm: Embedder) -> Iterator[Embedder]:
+    """The real model as the process's embedder for one test."""
+    set_embedder(minilm)
+    yield minilm
+    set_embedder(None)

@@ -135,8 +135,7 @@ def claim_approve(*, claim: Claim, by: str) -> Claim:
         locked.save(update_fields=["status", "decided_at", "decided_by"])
         artifact.verified = True
         artifact.save(update_fields=["verified", "updated_at"])
-        artifact.trust.verified = True
-        artifact.trust.save(update_fields=["verified"])
+        artifact.trust.verified = True  # saved by trust_refresh, with the refreshed trust
         trust_refresh(artifact=artifact)
         content_refresh(artifact=artifact)
     return locked

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from registry.modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from registry.selectors import ORDERINGS
 
 ORDERING_LABELS = {
@@ -74,7 +73,3 @@ class ClaimSignForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-
-
-FILTER_INPUT_MODALITIES = INPUT_MODALITIES
-FILTER_OUTPUT_MODALITIES = OUTPUT_MODALITIES

@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Count
 
 from passports.models import PassportVersion
 from passports.selectors import latest_versions
 from passports.services import published_keys, version_verify
-from probes.selectors import latest_evidence
-from registry.models import COMPONENTS, Artifact, Capability, ProviderEndpoint, Trust
+from registry.models import COMPONENTS, Artifact, ProviderEndpoint, Trust
 
 VERDICT_CACHE_SECONDS = 24 * 3600
 
@@ -160,21 +160,12 @@ def artifact_detail(*, slug: str) -> Artifact | None:
     )
 
 
-def capabilities_of(artifact: Artifact) -> list[Capability]:
-    return list(Capability.objects.filter(artifact=artifact).order_by("position"))
-
-
 def endpoints_of(artifact: Artifact) -> list[ProviderEndpoint]:
     return list(
         ProviderEndpoint.objects.filter(artifact=artifact)
         .defer("raw")
         .order_by("provider", "model_name")
     )
-
-
-def probe_evidence(artifact: Artifact) -> list[dict[str, Any]]:
-    """The latest probe run per endpoint and kind (the probes app's selector)."""
-    return latest_evidence(artifact=artifact)
 
 
 # ------------------------------------------------------------------ compare
@@ -221,8 +212,8 @@ def compare_rows(
             lambda a: "unknown" if a.open_weights is None else ("yes" if a.open_weights else "no"),
         ),
         row("Categories", lambda a: _joined(a.categories)),
-        row("Capabilities", lambda a: str(len(a.capabilities.all()))),
-        row("Providers", lambda a: str(len(a.endpoints.all()))),
+        row("Capabilities", lambda a: str(a.capability_count)),  # type: ignore[attr-defined]
+        row("Providers", lambda a: str(a.endpoint_count)),  # type: ignore[attr-defined]
         row("Signature", signature),
     ]
     rows += [
@@ -245,6 +236,9 @@ def compare_artifacts(slugs: Sequence[str]) -> list[Artifact]:
         artifact.slug: artifact
         for artifact in Artifact.objects.filter(slug__in=slugs)
         .select_related("trust")
-        .prefetch_related("capabilities", "endpoints")
+        .annotate(
+            capability_count=Count("capabilities", distinct=True),
+            endpoint_count=Count("endpoints", distinct=True),
+        )
     }
     return [found[slug] for slug in slugs if slug in found]

@@ -23,18 +23,19 @@ from passports.canonical import DocumentError, parse_json
 from passports.selectors import served_document, version_get, version_list
 from passports.services import published_keys
 from passports.signing import verify_document
+from probes.selectors import latest_evidence
 from registry import trust as trust_rules
 from registry.api.errors import json_404
+from registry.documents import base_url, links
 from registry.errors import ApplicationError, NotFound
 from registry.filters import PassportFilter
+from registry.modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from registry.models import Artifact, ArtifactFacet
 from registry.selectors import passport_list
 
 from . import selectors
 from .claims import claim_get, claim_sign, claim_start, owner_token_issue, owner_token_live
 from .forms import (
-    FILTER_INPUT_MODALITIES,
-    FILTER_OUTPUT_MODALITIES,
     ORDERING_LABELS,
     ClaimSignForm,
     ClaimStartForm,
@@ -47,10 +48,6 @@ PAGE_SIZE = 20
 # The API's filters, so the page and the API never disagree on what can be filtered.
 FILTER_KEYS = (*PassportFilter.base_filters, "ordering")
 MAX_COMPARE = 4
-
-
-def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _filter_choices() -> dict[str, list[str]]:
@@ -98,8 +95,8 @@ def registry_list(request: HttpRequest) -> HttpResponse:
         "filters": params,
         "query_without_page": params.urlencode(),
         "error": error,
-        "input_modalities": FILTER_INPUT_MODALITIES,
-        "output_modalities": FILTER_OUTPUT_MODALITIES,
+        "input_modalities": INPUT_MODALITIES,
+        "output_modalities": OUTPUT_MODALITIES,
         "orderings": ORDERING_LABELS,
         **_filter_choices(),
     }
@@ -130,7 +127,8 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound:
         version = None
     signature = selectors.signatures_of([version]).get(artifact.pk) if version else None
-    base = _base_url(request)
+    base = base_url(request)
+    urls = links(artifact.slug, base)
     raw_json = None
     signed_by = ""
     if version is not None:
@@ -142,7 +140,7 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         signed_by = str(document["passport"].get("signedBy", ""))
         raw_json = json.dumps(document, indent=2, ensure_ascii=False)
-    capabilities = selectors.capabilities_of(artifact)
+    capabilities = list(artifact.capabilities.order_by("position"))
     endpoints = [
         {
             "endpoint": endpoint,
@@ -163,21 +161,18 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "versions": version_list(artifact=artifact),
         "signature": signature,
         "signed_by": signed_by,
-        "evidence": selectors.probe_evidence(artifact),
+        "evidence": latest_evidence(artifact=artifact),
         "prompt_price": selectors.usd_per_1m(artifact.prompt_price_per_1m),
         "completion_price": selectors.usd_per_1m(artifact.completion_price_per_1m),
         "context_tokens": selectors.tokens(artifact.context_length),
         "max_output": selectors.tokens(artifact.max_output_tokens),
-        "curl": f"curl -s {base}/api/v1/passport/{artifact.slug} -o {artifact.slug}.json",
-        "verify_command": (
-            f"python -m passports.verify {artifact.slug}.json --jwks {base}/.well-known/jwks.json"
-        ),
+        "curl": f"curl -s {urls['self']} -o {artifact.slug}.json",
+        "verify_command": f"python -m passports.verify {artifact.slug}.json --jwks {urls['jwks']}",
         "raw_json": raw_json,
         "home_url": artifact.url
         if (artifact.url or "").startswith(("https://", "http://"))
         else None,
-        "api_url": f"{base}/api/v1/passport/{artifact.slug}",
-        "unverified_line": trust_rules.UNVERIFIED_BUILDER,
+        "api_url": urls["self"],
     }
     return render(request, "web/detail.html", context)
 
@@ -212,7 +207,7 @@ def match(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"].strip():
         try:
             parsed = resolve_request({"intent": form.cleaned_data["q"], "limit": 5})
-            answer = resolve(request=parsed, base_url=_base_url(request))
+            answer = resolve(request=parsed, base_url=base_url(request))
             chips = parsed.required.checks()
         except ApplicationError as exc:
             error, status = exc.message, 400
@@ -409,7 +404,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             "error": error,
             "owner_token": owner_token,
             "statuses": Claim.Status,
-            "api_url": f"{_base_url(request)}/api/v1/passport",
+            "api_url": f"{base_url(request)}/api/v1/passport",
             "token_shown": claim is not None and owner_token_live(claim=claim),
             "already_claimed": claim is None
             and Claim.objects.filter(artifact=artifact, status=Claim.Status.APPROVED).exists(),

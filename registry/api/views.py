@@ -15,14 +15,11 @@ from rest_framework.views import APIView
 
 from matching.tasks import enqueue_index_rebuild
 from passports.selectors import served_document, version_get, version_list
+from registry.documents import base_url
 from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact
 from registry.selectors import artifact_get, passport_list
 from registry.services import passport_import, passport_validate
-
-
-def _base_url(request: Request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def require_staff(request: Request) -> None:
@@ -100,7 +97,7 @@ class PassportListApi(APIView):
         queryset = passport_list(params=request.query_params)
         paginator = StrictPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
-        data = self.OutputSerializer(page, many=True, context={"base_url": _base_url(request)}).data
+        data = self.OutputSerializer(page, many=True, context={"base_url": base_url(request)}).data
         return paginator.get_paginated_response(data)
 
     @extend_schema(summary="Import or update a passport (staff token)", request=dict)
@@ -159,7 +156,7 @@ class PassportDetailApi(APIView):
         document = served_document(
             version=version,
             slug=artifact.slug,
-            base_url=_base_url(request),
+            base_url=base_url(request),
             warnings=[warning.as_dict() for warning in artifact.warnings.all()],
         )
         return Response(document, headers={"ETag": etag})

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from matching.embeddings import Embedder, set_embedder
 from matching.models import ResolveLog
 from matching.ranking import NO_MATCH_THRESHOLD
 from matching.services import outcomes_apply
@@ -20,13 +19,6 @@ from registry.services import passport_import
 DEV_SET = json.loads((Path(__file__).with_name("dev_set.json")).read_text())
 MAVERICK = "meta-llama-llama-4-maverick"
 SCOUT = "meta-llama-llama-4-scout"
-
-
-@pytest.fixture
-def model(minilm: Embedder) -> Any:
-    set_embedder(minilm)
-    yield minilm
-    set_embedder(None)
 
 
 def resolve(api: Any, intent: Any, **more: Any) -> dict[str, Any]:
