@@ -192,7 +192,13 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/compare.html",
-        {"artifacts": artifacts, "rows": rows, "missing": missing, "slugs": slugs},
+        {
+            "artifacts": artifacts,
+            "rows": rows,
+            "missing": missing,
+            # One field per passport that can be compared, filled with those asked for.
+            "slots": slugs + [""] * (MAX_COMPARE - len(slugs)),
+        },
         status=404 if missing and not artifacts else 200,
     )
 

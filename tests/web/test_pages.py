@@ -188,6 +188,11 @@ def test_compare_highlights_differences(client: Client, seeds: list[str]) -> Non
         html,
     )
     assert '<th scope="row">Type</th>' in html  # both are models: same value, not highlighted
+    # Up to four can be compared, and the form keeps all four to compare again.
+    four = [MAVERICK, "meta-llama-llama-4-scout", "liquid-lfm-2-24b-a2b", "nope"]
+    html = client.get("/compare", {"artifact": four}).content.decode()
+    assert re.findall(r'name="artifact" value="([^"]*)"', html) == four
+    assert html.count('<th scope="col"><a href="/passports/') == 3
 
 
 def test_verify_valid_then_invalid(client: Client, seeds: list[str], api: Any) -> None:
