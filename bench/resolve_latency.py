@@ -108,10 +108,11 @@ def generate(*, capabilities: int, pool_file: Path) -> dict[str, float]:
     from django.core.management import call_command
     from django.db import transaction
 
+    from core.time import timestamp
     from matching.embeddings import MODEL_NAME
     from matching.models import TextEmbedding
     from passports.canonical import signed_bytes
-    from passports.services import _active_pair, key_generate, timestamp
+    from passports.services import _active_pair, key_generate
     from registry.models import Artifact, ArtifactFacet, Capability, Source, Trust, clock_tick
 
     timings: dict[str, float] = {}

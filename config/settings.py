@@ -172,7 +172,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = PASSPORT_MAX_BYTES
 CATALOG_MAX_BYTES = env_int("CATALOG_MAX_BYTES", 64 * 1024 * 1024)
 
 REST_FRAMEWORK = {
-    "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.StrictJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # An approved claim's owner token ("Token tpo_..."): may PUT its own artifact only.
@@ -182,7 +182,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "registry.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 

@@ -3,9 +3,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from matching.apis import FeedbackApi, ResolveApi
-from passports.apis import PublicKeyApi, VerifyApi, jwks, schema_json
 from probes.apis import PassportEndpointsApi, PassportProbesApi
-from registry.api.views import PassportDetailApi, PassportListApi, PassportVersionsApi, ValidateApi
+from registry.apis import (
+    PassportDetailApi,
+    PassportListApi,
+    PassportVersionsApi,
+    PublicKeyApi,
+    ValidateApi,
+    VerifyApi,
+    jwks,
+    schema_json,
+)
 
 api_v1 = [
     path("api/v1/passport", PassportListApi.as_view(), name="passport-list"),
@@ -38,6 +46,6 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
-handler400 = "registry.api.errors.json_400"
+handler400 = "api.errors.json_400"
 handler404 = "web.views.page_not_found"
-handler500 = "registry.api.errors.json_500"
+handler500 = "api.errors.json_500"

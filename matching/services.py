@@ -21,10 +21,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from core.errors import ApplicationError, NotFound
+from core.time import timestamp
 from passports.models import PassportVersion
 from passports.selectors import latest_versions
-from passports.services import timestamp
-from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact, ArtifactFacet, Capability, clock_read
 from registry.services import content_refresh, trust_refresh
 from registry.trust import artifact_success_rate, capability_success_rate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from config.celery import send_quietly
+from core.tasks import send_quietly
 
 
 @shared_task(name="matching.apply_outcomes", acks_late=True, time_limit=300, soft_time_limit=240)

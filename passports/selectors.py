@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from registry.documents import links
-from registry.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
+from core.time import timestamp, timestamp_or_none
 
 from .models import PassportVersion, SigningKey
 from .signing import public_jwk
@@ -41,12 +41,6 @@ def version_get(*, artifact: Any, number: str | int | None = None) -> PassportVe
     return version
 
 
-def served_document(
-    *, version: PassportVersion, slug: str, base_url: str, warnings: list[dict[str, Any]]
-) -> dict[str, Any]:
-    return {"passport": version.passport(), "_links": links(slug, base_url), "warnings": warnings}
-
-
 def version_list(*, artifact: Any) -> list[dict[str, Any]]:
     return [
         {
@@ -71,9 +65,9 @@ def jwk_of(key: SigningKey) -> dict[str, Any]:
         "use": "sig",
         "alg": "Ed25519",
         "status": key.status,
-        "created": key.created_at.isoformat().replace("+00:00", "Z"),
-        "retired": key.retired_at.isoformat().replace("+00:00", "Z") if key.retired_at else None,
-        "revoked": key.revoked_at.isoformat().replace("+00:00", "Z") if key.revoked_at else None,
+        "created": timestamp(key.created_at),
+        "retired": timestamp_or_none(key.retired_at),
+        "revoked": timestamp_or_none(key.revoked_at),
     }
 
 

@@ -7,13 +7,14 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from registry.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
+from core.time import now as _now
+from core.time import timestamp
 
 from .canonical import canonical_bytes, signed_bytes
 from .keys import read_key_file, write_key_file
@@ -25,17 +26,6 @@ logger = logging.getLogger(__name__)
 
 class SigningUnavailable(ApplicationError):
     status = 503
-
-
-def _now() -> datetime:
-    return datetime.now(tz=UTC)
-
-
-def timestamp(moment: datetime) -> str:
-    """RFC 3339 UTC with milliseconds, as the published passports write signedAt."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
 
 
 def _register(pair: KeyPair) -> SigningKey:

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry.api.views import require_staff
-from registry.errors import ApplicationError
+from api.auth import require_staff
+from core.errors import ApplicationError
 from registry.selectors import artifact_get
 
 from .endpoints import endpoint_upsert

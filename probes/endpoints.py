@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 
-from registry.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
 from registry.models import Artifact, ProviderEndpoint, Source
 
 from .outcomes import artifact_probes_refresh

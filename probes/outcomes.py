@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from passports.services import timestamp
+from core.time import timestamp
 from registry.models import Artifact, Capability, ProviderEndpoint
 from registry.services import content_refresh, trust_refresh
 from registry.trust import artifact_success_rate, capability_success_rate

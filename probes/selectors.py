@@ -6,13 +6,10 @@ from typing import Any
 
 from django.db.models import OuterRef, Subquery
 
+from core.time import timestamp_or_none
 from registry.models import Artifact
 
 from .models import ProbeRun
-
-
-def _stamp(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def latest_evidence(*, artifact: Artifact) -> list[dict[str, Any]]:
@@ -51,9 +48,9 @@ def latest_evidence(*, artifact: Artifact) -> list[dict[str, Any]]:
                 "completion_tokens": run.completion_tokens,
                 "error_class": run.error_class,
                 "message": run.message,
-                "slot": _stamp(run.slot),
-                "started_at": _stamp(run.started_at),
-                "finished_at": _stamp(run.finished_at),
+                "slot": timestamp_or_none(run.slot),
+                "started_at": timestamp_or_none(run.started_at),
+                "finished_at": timestamp_or_none(run.finished_at),
             }
         )
     evidence.sort(key=lambda e: (e["finished_at"] or "", e["provider"], e["kind"]), reverse=True)

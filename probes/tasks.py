@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import transaction
 
-from config.celery import send_quietly
+from core.tasks import send_quietly
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
+from core.time import timestamp_or_none
 from passports.canonical import canonical_bytes, normalise_numbers
 
 from .models import COMPONENTS, Artifact, Capability, ProviderEndpoint, Trust
@@ -301,9 +302,7 @@ def facts_document(artifact: Artifact) -> dict[str, Any]:
         "hugging_face_id": artifact.hugging_face_id or None,
         "supported_parameters": artifact.supported_parameters,
         "source": artifact.facts_source or None,
-        "as_of": artifact.facts_as_of.isoformat().replace("+00:00", "Z")
-        if artifact.facts_as_of
-        else None,
+        "as_of": timestamp_or_none(artifact.facts_as_of),
     }
 
 
@@ -358,11 +357,6 @@ def passport_content(artifact: Artifact) -> dict[str, Any]:
 
 def content_digest(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(content)).hexdigest()
-
-
-def base_url(request: Any) -> str:
-    """The scheme and host a request came in on, as links in answers use them."""
-    return str(request.build_absolute_uri("/")).rstrip("/")
 
 
 def links(slug: str, base_url: str | None = None) -> dict[str, str]:

@@ -7,7 +7,10 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from .errors import ApplicationError, NotFound
+from core.errors import ApplicationError, NotFound
+from passports.models import PassportVersion
+
+from .documents import links
 from .models import Artifact, ArtifactFacet, Capability
 
 ORDERINGS: dict[str, list[Any]] = {
@@ -90,3 +93,10 @@ def artifact_get(*, slug: str) -> Artifact:
     if artifact is None:
         raise NotFound(f"no passport with slug {slug!r}", code="not_found", field="slug")
     return artifact
+
+
+def served_document(
+    *, version: PassportVersion, slug: str, base_url: str, warnings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A signed version as the API serves it: the passport, its links, the import warnings."""
+    return {"passport": version.passport(), "_links": links(slug, base_url), "warnings": warnings}

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.errors import ApplicationError
 from passports.schema import validate
 
 from . import trust as trust_rules
@@ -22,7 +23,6 @@ from .documents import (
     passport_content,
     rows_from_unfragile,
 )
-from .errors import ApplicationError
 from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES, modalities_from_types
 from .models import (
     COMPONENTS,

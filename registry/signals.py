@@ -1,13 +1,23 @@
-"""Move the capability-text clock whenever capability text is written or removed."""
+"""How the registry tells the layers above it that something changed, without importing them.
+
+- The capability-text clock (RegistryClock "capability_texts") moves whenever
+  capability text is written or removed; the matching index compares its state
+  with the clock.
+- `passports_written` is sent after a commit that wrote passports through the
+  API; matching connects a receiver that rebuilds its index in a worker.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import CAPABILITY_TEXT_FIELDS, Capability, clock_tick
+
+# Sent with `slugs` (a list of the slugs written), after the transaction committed.
+passports_written = Signal()
 
 
 @receiver(post_save, sender=Capability)

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from registry.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .claims import claim_approve, claim_reject, owner_token_revoke
 from .models import Claim, OwnerToken

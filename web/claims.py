@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
+from core.errors import ApplicationError, NotFound
 from passports.signing import (
     KEY_BYTES,
     SIGNATURE_BYTES,
@@ -22,7 +23,6 @@ from passports.signing import (
     jwk_thumbprint,
     verify_bytes,
 )
-from registry.errors import ApplicationError, NotFound
 from registry.models import Artifact
 from registry.services import content_refresh, trust_refresh
 

@@ -16,22 +16,23 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from api.errors import json_404
+from api.http import base_url
+from core.errors import ApplicationError, NotFound
 from matching import ranking
 from matching.index import CATEGORY_MIN_MEMBERS
 from matching.services import feedback_record, resolve, resolve_request
 from passports.canonical import DocumentError, parse_json
-from passports.selectors import served_document, version_get, version_list
+from passports.selectors import version_get, version_list
 from passports.services import published_keys
 from passports.signing import verify_document
 from probes.selectors import latest_evidence
 from registry import trust as trust_rules
-from registry.api.errors import json_404
-from registry.documents import base_url, links
-from registry.errors import ApplicationError, NotFound
+from registry.documents import links
 from registry.filters import PassportFilter
 from registry.modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from registry.models import Artifact, ArtifactFacet
-from registry.selectors import passport_list
+from registry.selectors import passport_list, served_document
 
 from . import selectors
 from .claims import claim_get, claim_sign, claim_start, owner_token_issue, owner_token_live

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import ApplicationError
 from passports.selectors import key_list
 from passports.services import key_generate, key_revoke, key_rotate
-from registry.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registry.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import ApplicationError
 from passports.canonical import DocumentError, parse_json
-from registry.errors import ApplicationError
 from registry.importers.derive import IMPORTER_VERSION
 from registry.importers.litellm import litellm_import
 from registry.importers.openrouter import models_of, openrouter_import, snapshot_time
@@ -93,14 +93,8 @@ class Command(BaseCommand):
         self.build_index()
 
     def build_index(self) -> None:
-        from matching.services import current_index, registry_state
-
-        state = registry_state()
-        self.stdout.write(f"matching index for registry state {state}: loading or building")
-        index = current_index()
-        self.stdout.write(
-            f"matching index {index.state}: {len(index)} texts of {index.capability_count} capabilities"
-        )
+        # matching's own command: the registry layer never imports matching.
+        call_command("build_index", if_stale=True, stdout=self.stdout)
 
     def import_once(self, source: str, label: str, data: bytes) -> None:
         digest = hashlib.sha256(data).hexdigest()

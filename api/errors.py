@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from registry.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .parsers import BadBody
 

@@ -1,64 +1,33 @@
-"""The passport read and write API: one view per operation."""
+"""The passport API: reads, writes, verification and keys; one view per operation."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.tasks import enqueue_index_rebuild
-from passports.selectors import served_document, version_get, version_list
-from registry.documents import base_url
-from registry.errors import ApplicationError, NotFound
-from registry.models import Artifact
-from registry.selectors import artifact_get, passport_list
-from registry.services import passport_import, passport_validate
+from api.auth import require_staff
+from api.http import base_url
+from api.pagination import StrictPagination
+from core.errors import ApplicationError, NotFound
+from passports.canonical import DocumentError
+from passports.models import SigningKey
+from passports.schema import document_schema
+from passports.selectors import jwk_of, key_list, version_get, version_list
+from passports.services import published_keys, version_verify
+from passports.signing import verify_document
 
-
-def require_staff(request: Request) -> None:
-    """401 without a token, 403 for a token that is not staff."""
-    user = request.user
-    if user is None or not user.is_authenticated:
-        raise ApplicationError(
-            "authentication required: send 'Authorization: Token <key>'",
-            code="not_authenticated",
-            status=401,
-        )
-    if not user.is_staff:
-        raise ApplicationError("staff only", code="permission_denied", status=403)
-
-
-class StrictPagination(PageNumberPagination):
-    page_size = 20
-    max_page_size = 100
-    page_size_query_param = "page_size"
-
-    def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise ApplicationError(
-                f"page_size must be an integer from 1 to {self.max_page_size}", field="page_size"
-            )
-        return int(raw)
-
-    def get_page_number(self, request: Request, paginator: Any) -> str:
-        raw = request.query_params.get(self.page_query_param, "1")
-        if not raw.isdigit() or int(raw) < 1:
-            raise ApplicationError("page must be a positive integer", field="page")
-        if int(raw) > max(paginator.num_pages, 1):
-            raise NotFound(
-                f"page {raw} is past the last page ({paginator.num_pages})", field="page"
-            )
-        return raw
+from .models import Artifact
+from .selectors import artifact_get, passport_list, served_document
+from .services import DocumentRejected, passport_import, passport_validate
+from .signals import passports_written
 
 
 class PassportListApi(APIView):
@@ -104,7 +73,7 @@ class PassportListApi(APIView):
     def post(self, request: Request) -> Response:
         require_staff(request)
         outcome = passport_import(document=request.data, source="api")
-        transaction.on_commit(enqueue_index_rebuild)
+        _announce(outcome.slug)
         status = 201 if outcome.status == "created" else 200
         return Response(
             {"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings},
@@ -121,7 +90,7 @@ class PassportListApi(APIView):
         rows = passport_validate(document=request.data)
         slug = rows.artifact["slug"]
         if owner_slug is not None and owner_slug != slug:
-            # An owner token (web.claims) updates the artifact it was issued for, nothing else.
+            # An owner token (claims) updates the artifact it was issued for, nothing else.
             raise ApplicationError(
                 f"this owner token may update {owner_slug!r} only",
                 code="permission_denied",
@@ -131,10 +100,15 @@ class PassportListApi(APIView):
             if not Artifact.objects.filter(slug=slug).exists():
                 raise NotFound(f"no passport with slug {slug!r}", field="unfragile.artifact.slug")
             outcome = passport_import(document=request.data, source="api")
-            transaction.on_commit(enqueue_index_rebuild)
+            _announce(outcome.slug)
         return Response(
             {"status": outcome.status, "slug": outcome.slug, "warnings": outcome.warnings}
         )
+
+
+def _announce(slug: str) -> None:
+    """After commit, tell whoever keeps derived state (the matching index) that a passport changed."""
+    transaction.on_commit(lambda: passports_written.send(sender=Artifact, slugs=[slug]))
 
 
 def _float(value: Any) -> float | None:
@@ -174,8 +148,6 @@ class ValidateApi(APIView):
 
     @extend_schema(summary="Check a document without storing it", request=dict, responses=dict)
     def post(self, request: Request) -> Response:
-        from registry.services import DocumentRejected
-
         try:
             rows = passport_validate(document=request.data)
         except DocumentRejected as exc:
@@ -189,3 +161,53 @@ class ValidateApi(APIView):
         return Response(
             {"valid": True, "slug": rows.artifact["slug"], "errors": [], "warnings": []}
         )
+
+
+class VerifyApi(APIView):
+    @extend_schema(
+        summary="Verify a stored version",
+        parameters=[OpenApiParameter("slug", str, required=True), OpenApiParameter("version", int)],
+        responses=dict,
+    )
+    def get(self, request: Request) -> Response:
+        slug = request.query_params.get("slug")
+        if not slug:
+            raise ApplicationError("slug is required", field="slug")
+        artifact = artifact_get(slug=slug)
+        version = version_get(artifact=artifact, number=request.query_params.get("version"))
+        return Response(version_verify(version=version).as_dict())
+
+    @extend_schema(summary="Verify a whole served document", request=dict, responses=dict)
+    def post(self, request: Request) -> Response:
+        try:
+            verdict = verify_document(request.data, published_keys())
+        except DocumentError as exc:
+            raise ApplicationError(exc.message, code="not_a_passport", field=exc.field) from exc
+        return Response(verdict.as_dict())
+
+
+class PublicKeyApi(APIView):
+    @extend_schema(summary="The active public key and every key with its status", responses=dict)
+    def get(self, request: Request) -> Response:
+        keys = key_list()
+        active = next((k for k in keys if k.status == SigningKey.Status.ACTIVE), None)
+        return Response(
+            {
+                "algorithm": "Ed25519",
+                "encoding": "base64",
+                "keyId": active.key_id if active else None,
+                "publicKey": active.public_key if active else None,
+                "signedBytes": "RFC 8785 canonical JSON of `passport` without `signature`",
+                "keys": [jwk_of(key) for key in keys],
+            }
+        )
+
+
+def jwks(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"keys": [jwk_of(key) for key in key_list()]})
+
+
+def schema_json(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(document_schema())
+    response["Content-Type"] = "application/schema+json"
+    return response

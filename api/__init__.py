@@ -1,0 +1,1 @@
+"""HTTP plumbing every API shares: errors, the strict JSON parser, pagination, auth helpers."""

@@ -1,0 +1,36 @@
+"""Page-number pagination that refuses a bad page instead of guessing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+
+from core.errors import ApplicationError, NotFound
+
+
+class StrictPagination(PageNumberPagination):
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ApplicationError(
+                f"page_size must be an integer from 1 to {self.max_page_size}", field="page_size"
+            )
+        return int(raw)
+
+    def get_page_number(self, request: Request, paginator: Any) -> str:
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not raw.isdigit() or int(raw) < 1:
+            raise ApplicationError("page must be a positive integer", field="page")
+        if int(raw) > max(paginator.num_pages, 1):
+            raise NotFound(
+                f"page {raw} is past the last page ({paginator.num_pages})", field="page"
+            )
+        return raw
