@@ -26,7 +26,7 @@ from core.time import timestamp
 from passports.models import PassportVersion
 from passports.selectors import latest_versions
 from registry.models import Artifact, ArtifactFacet, Capability, clock_read
-from registry.services import content_refresh, trust_refresh
+from registry.refresh import artifacts_refresh
 from registry.trust import artifact_success_rate, capability_success_rate
 
 from . import ranking
@@ -612,54 +612,47 @@ def _matched_text(cap: Capability, hit: Any) -> str:
 def outcomes_apply(*, batch: int = 500) -> int:
     """Count unapplied resolves and feedback into capabilities and trust; sign once per artifact.
 
-    Safe to run concurrently: rows are claimed with a conditional UPDATE.
-    Returns the number of resolve logs and feedback rows applied.
+    Everything happens in registry.refresh.artifacts_refresh's one transaction:
+    the rows are claimed there (locked, skipping rows another applier holds,
+    and marked applied), so a failure anywhere leaves them pending and the
+    next run counts them exactly once. Returns the number of resolve logs and
+    feedback rows applied (0 when none named a capability).
     """
     now = datetime.now(tz=UTC)
     stamp = timestamp(now)
-    log_ids = list(
-        ResolveLog.objects.filter(applied_at__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:batch]
-    )
-    claimed_logs = list(
-        ResolveLog.objects.filter(pk__in=log_ids, applied_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    claimed = ResolveLog.objects.filter(pk__in=claimed_logs, applied_at__isnull=True).update(
-        applied_at=now
-    )
-    logs = list(ResolveLog.objects.filter(pk__in=claimed_logs, applied_at=now)) if claimed else []
-    feedback_ids = list(
-        Feedback.objects.filter(applied_at__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:batch]
-    )
-    Feedback.objects.filter(pk__in=feedback_ids, applied_at__isnull=True).update(applied_at=now)
-    feedback = list(Feedback.objects.filter(pk__in=feedback_ids, applied_at=now))
-
-    matched: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
-    for log in logs:
-        for result in log.results:
-            matched[result["capability_id"]].append(
-                (float(result["confidence"]), result["matched_text"], log.created_at.isoformat())
-            )
+    matched: dict[str, list[tuple[float, str]]] = defaultdict(list)
     judged: dict[str, list[bool]] = defaultdict(list)
-    for item in feedback:
-        judged[item.capability_id].append(item.outcome == Feedback.Outcome.SUCCESS)
-    touched = set(matched) | set(judged)
-    if not touched:
-        return 0
-    artifacts: set[int] = set()
-    with transaction.atomic():
-        for cap in Capability.objects.select_for_update().filter(capability_id__in=touched):
+    applied = 0
+
+    def claim() -> set[int]:
+        nonlocal applied
+        logs = _claim_rows(ResolveLog, batch=batch, now=now)
+        feedback = _claim_rows(Feedback, batch=batch, now=now)
+        for log in logs:
+            for result in log.results:
+                matched[result["capability_id"]].append(
+                    (float(result["confidence"]), result["matched_text"])
+                )
+        for item in feedback:
+            judged[item.capability_id].append(item.outcome == Feedback.Outcome.SUCCESS)
+        touched = set(matched) | set(judged)
+        applied = len(logs) + len(feedback) if touched else 0
+        return set(
+            Capability.objects.filter(capability_id__in=touched).values_list(
+                "artifact_id", flat=True
+            )
+        )
+
+    def apply(artifact: Artifact) -> None:
+        for cap in Capability.objects.filter(
+            artifact=artifact, capability_id__in=set(matched) | set(judged)
+        ):
             seen = matched.get(cap.capability_id, [])
             if seen:
-                total = cap.avg_confidence * cap.matches + sum(c for c, _t, _w in seen)
+                total = cap.avg_confidence * cap.matches + sum(c for c, _t in seen)
                 cap.matches += len(seen)
                 cap.avg_confidence = round(total / cap.matches, 4)
-                cap.top_intents = _merge_top(cap.top_intents, [t for _c, t, _w in seen])
+                cap.top_intents = _merge_top(cap.top_intents, [t for _c, t in seen])
                 cap.last_matched_at = stamp
             outcomes = judged.get(cap.capability_id, [])
             if outcomes:
@@ -677,16 +670,29 @@ def outcomes_apply(*, batch: int = 500) -> int:
                     "success_rate",
                 ]
             )
-            artifacts.add(cap.artifact_id)
-        for artifact in (
-            Artifact.objects.select_for_update(of=("self",))
-            .filter(pk__in=artifacts)
-            .select_related("trust")
-        ):
-            trust_outcomes_refresh(artifact=artifact)
-            trust_refresh(artifact=artifact)
-            content_refresh(artifact=artifact)
-    return len(logs) + len(feedback)
+        trust_outcomes_apply(artifact=artifact)
+
+    artifacts_refresh(claim=claim, apply=apply, now=now)
+    return applied
+
+
+def _claim_rows(
+    model: type[ResolveLog] | type[Feedback], *, batch: int, now: datetime
+) -> list[Any]:
+    """Up to `batch` unapplied rows, locked (rows another applier holds are skipped) and
+    marked applied. Caller is inside the transaction that applies them."""
+    ids = list(
+        model.objects.select_for_update(skip_locked=True)
+        .filter(applied_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    if not ids:
+        return []
+    # Conditional: on a database without row locks (SQLite) a row another applier
+    # took meanwhile is not taken twice.
+    model.objects.filter(pk__in=ids, applied_at__isnull=True).update(applied_at=now)
+    return list(model.objects.filter(pk__in=ids, applied_at=now).order_by("pk"))
 
 
 def _merge_top(current: list[str], new: list[str]) -> list[str]:
@@ -699,8 +705,11 @@ def _merge_top(current: list[str], new: list[str]) -> list[str]:
     return ranked[:TOP_INTENTS]
 
 
-def trust_outcomes_refresh(*, artifact: Artifact) -> None:
-    """An artifact's observed outcomes, from its capabilities' measured ones."""
+def trust_outcomes_apply(*, artifact: Artifact) -> None:
+    """An artifact's observed outcomes, from its capabilities' measured ones.
+
+    An `apply` step of registry.refresh: the refresh saves the trust row.
+    """
     caps = list(Capability.objects.filter(artifact=artifact).order_by("position"))
     trust = artifact.trust
     trust.matches = sum(c.matches for c in caps)
@@ -719,7 +728,6 @@ def trust_outcomes_refresh(*, artifact: Artifact) -> None:
     if trust.matches:
         sources["match_graph"] = "measured"  # evidence replaces the imported value
     trust.component_sources = sources
-    trust.save()
 
 
 # ---------------------------------------------------------------- feedback

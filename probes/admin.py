@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from registry.models import Artifact
+from registry.models import Artifact, ProviderEndpoint
+from registry.refresh import artifacts_refresh
 
 from .models import EndpointBreaker, ProbeRun
-from .outcomes import artifact_probes_refresh
+from .outcomes import probe_evidence_apply
 from .services import breaker_reset
 
 
@@ -48,9 +50,13 @@ class EndpointBreakerAdmin(admin.ModelAdmin):
     @admin.action(description="Close the breaker (resume probing)")
     def close_breaker(self, request: HttpRequest, queryset: QuerySet[EndpointBreaker]) -> None:
         for breaker in queryset.select_related("endpoint"):
-            with transaction.atomic():
-                artifact = Artifact.objects.select_for_update(of=("self",)).get(
-                    pk=breaker.endpoint.artifact_id
-                )
-                breaker_reset(endpoint=breaker.endpoint)
-                artifact_probes_refresh(artifact=artifact)
+            artifacts_refresh(
+                artifact_ids=[breaker.endpoint.artifact_id],
+                apply=partial(_resume, endpoint=breaker.endpoint),
+            )
+
+
+def _resume(artifact: Artifact, *, endpoint: ProviderEndpoint) -> None:
+    """Close the breaker under the artifact's row lock, then recompute its probe figures."""
+    breaker_reset(endpoint=endpoint)
+    probe_evidence_apply(artifact=artifact)

@@ -10,8 +10,9 @@ from django.db import transaction
 
 from core.errors import ApplicationError, NotFound
 from registry.models import Artifact, ProviderEndpoint, Source
+from registry.refresh import artifacts_refresh
 
-from .outcomes import artifact_probes_refresh
+from .outcomes import probe_evidence_apply
 from .services import breaker_reset
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
@@ -98,5 +99,7 @@ def endpoint_upsert(
             breaker_reset(endpoint=endpoint)
         # Recomputes the endpoint's published probe status too: a reset breaker
         # must not stay "paused" in the new version.
-        artifact_probes_refresh(artifact=artifact)
+        artifacts_refresh(
+            artifact_ids=[artifact.pk], apply=lambda locked: probe_evidence_apply(artifact=locked)
+        )
     return endpoint, created

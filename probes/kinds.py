@@ -40,7 +40,7 @@ class Probe:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class CheckResult:
     passed: bool
     reason: str
 
@@ -135,44 +135,46 @@ def _unfenced(text: str) -> str:
     return (match.group(1) if match else text).strip()
 
 
-def check(probe: Probe, answer: str) -> Verdict:
+def check(probe: Probe, answer: str) -> CheckResult:
     """Whether `answer` passes `probe`. Pure and deterministic."""
     kind, nonce = probe.kind, probe.nonce
     if kind in (Kind.CHAT, Kind.STREAMING, Kind.LONG_CONTEXT):
         found = nonce in answer
-        return Verdict(found, "the code came back" if found else "the code is missing")
+        return CheckResult(found, "the code came back" if found else "the code is missing")
     if kind == Kind.JSON:
         try:
             value = json.loads(_unfenced(answer))
         except ValueError:
-            return Verdict(False, "not valid JSON")
+            return CheckResult(False, "not valid JSON")
         if not isinstance(value, dict):
-            return Verdict(False, "not a JSON object")
+            return CheckResult(False, "not a JSON object")
         if sorted(value) != ["code", "sum"]:
-            return Verdict(False, f"keys are {sorted(value)}, expected ['code', 'sum']")
+            return CheckResult(False, f"keys are {sorted(value)}, expected ['code', 'sum']")
         if value["code"] != probe.expect["code"] or value["sum"] != probe.expect["sum"]:
-            return Verdict(False, "wrong values")
-        return Verdict(True, "valid JSON with the given keys and values")
+            return CheckResult(False, "wrong values")
+        return CheckResult(True, "valid JSON with the given keys and values")
     if kind == Kind.VISION:
         words = set(re.findall(r"[a-z]+", answer.lower()))
         named = words & set(COLOURS)
         passed = named == {probe.expect["colour"]}
-        return Verdict(passed, "named the colour" if passed else f"named {sorted(named)}")
+        return CheckResult(passed, "named the colour" if passed else f"named {sorted(named)}")
     if kind == Kind.TRANSLATION:
         lower = answer.lower()
         missing = [w for w in probe.expect["words"] if w not in lower]
         if missing or nonce not in answer:
-            return Verdict(False, f"missing {missing + ([] if nonce in answer else ['code'])}")
-        return Verdict(True, "translation has the expected words")
+            return CheckResult(False, f"missing {missing + ([] if nonce in answer else ['code'])}")
+        return CheckResult(True, "translation has the expected words")
     if kind == Kind.CODE:
         source = _unfenced(answer)
         try:
             tree = ast.parse(source)
         except SyntaxError:
-            return Verdict(False, "the code does not parse")
+            return CheckResult(False, "the code does not parse")
         names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
         passed = probe.expect["function"] in names
-        return Verdict(passed, "parses and defines the function" if passed else "no such function")
+        return CheckResult(
+            passed, "parses and defines the function" if passed else "no such function"
+        )
     raise ValueError(f"unknown probe kind {kind!r}")
 
 

@@ -1,9 +1,9 @@
 """Probe results into the passport: window aggregates, trust score, a new signed version.
 
-Like matching's outcomes_apply: finished runs are claimed with a conditional
-UPDATE (applied_at), each touched artifact is recomputed from its whole
-window under a row lock, and content_refresh signs a version only when a
-published value changed.
+Finished runs are claimed with a conditional UPDATE (applied_at) inside
+registry.refresh.artifacts_refresh's transaction; each touched artifact is
+recomputed from its whole window under its row lock, and the refresh signs a
+version only when a published value changed.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from core.time import timestamp
 from registry.models import Artifact, Capability, ProviderEndpoint
-from registry.services import content_refresh, trust_refresh
+from registry.refresh import artifacts_refresh
 from registry.trust import artifact_success_rate, capability_success_rate
 
 from .kinds import capability_kinds
@@ -94,7 +93,10 @@ def _settled(artifact_ids: set[int], now: datetime) -> set[int]:
 
 
 def probe_outcomes_apply(*, now: datetime | None = None, batch: int = 5000) -> int:
-    """Fold finished runs into their passports; sign once per artifact. Returns runs applied."""
+    """Fold finished runs into their passports through registry.refresh; sign once per artifact.
+
+    Returns the number of runs applied.
+    """
     now = now or timezone.now()
     pending = list(
         ProbeRun.objects.filter(state=ProbeRun.State.DONE, applied_at__isnull=True)
@@ -105,31 +107,39 @@ def probe_outcomes_apply(*, now: datetime | None = None, batch: int = 5000) -> i
     ids = [pk for pk, artifact_id in pending if artifact_id in ready]
     if not ids:
         return 0
-    with transaction.atomic():
+    claimed = 0
+
+    def claim() -> set[int]:
+        # Inside the refresh's transaction: a failure leaves the runs unapplied.
+        nonlocal claimed
         claimed = ProbeRun.objects.filter(pk__in=ids, applied_at__isnull=True).update(
             applied_at=now
         )
         if not claimed:
-            return 0
-        mine = set(
+            return set()
+        return set(
             ProbeRun.objects.filter(pk__in=ids, applied_at=now).values_list(
                 "artifact_id", flat=True
             )
         )
-        for artifact in (
-            Artifact.objects.select_for_update(of=("self",))
-            .filter(pk__in=mine)
-            .select_related("trust")
-            .order_by("pk")
-        ):
-            artifact_probes_refresh(artifact=artifact, now=now)
+
+    refreshed = artifacts_refresh(
+        claim=claim,
+        apply=lambda artifact: probe_evidence_apply(artifact=artifact, now=now),
+        now=now,
+    )
+    if refreshed.signed:
+        logger.info(
+            "probes: %d runs applied, %d passports re-signed", claimed, len(refreshed.signed)
+        )
     return claimed
 
 
-def artifact_probes_refresh(*, artifact: Artifact, now: datetime | None = None) -> bool:
-    """Recompute an artifact's probe figures from its window; re-sign if content changed.
+def probe_evidence_apply(*, artifact: Artifact, now: datetime | None = None) -> None:
+    """Recompute an artifact's probe figures and endpoint statuses from its window.
 
-    Caller holds the artifact's row lock. True when a new version was signed.
+    An `apply` step of registry.refresh.artifacts_refresh: the caller holds the
+    artifact's row lock, and the refresh then derives trust and signs.
     """
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.PROBE_WINDOW_SECONDS)
@@ -146,7 +156,7 @@ def artifact_probes_refresh(*, artifact: Artifact, now: datetime | None = None) 
     sources = dict(trust.component_sources or {})
     if runs:
         sources["quality"] = "measured"  # probe evidence replaces an imported quality
-    trust.component_sources = sources  # trust_refresh below saves the trust row
+    trust.component_sources = sources  # the refresh saves the trust row
 
     by_endpoint: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
@@ -178,11 +188,3 @@ def artifact_probes_refresh(*, artifact: Artifact, now: datetime | None = None) 
             cap.success_rate = capability_success_rate(cap)
             cap.save(update_fields=["probe_runs", "probe_passes", "success_rate"])
     trust.success_rate = artifact_success_rate(caps, trust.probe_outcomes)
-
-    trust_refresh(artifact=artifact, now=now)
-    changed = content_refresh(artifact=artifact)
-    if changed:
-        logger.info(
-            "probes: %s re-signed with %s probe runs in the window", artifact.slug, len(runs)
-        )
-    return changed

@@ -36,7 +36,7 @@ def run_probe(*, run_id: int) -> str:
 
 
 @shared_task(name="probes.apply", acks_late=True, time_limit=600, soft_time_limit=570)
-def apply_outcomes() -> int:
+def apply_probe_outcomes() -> int:
     from .outcomes import probe_outcomes_apply
 
     return probe_outcomes_apply()
@@ -60,7 +60,7 @@ def schedule_round() -> int:
 
 
 def enqueue_apply() -> None:
-    send_quietly(apply_outcomes)
+    send_quietly(apply_probe_outcomes)
 
 
 @worker_ready.connect

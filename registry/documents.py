@@ -22,7 +22,8 @@ from django.conf import settings
 from core.time import timestamp_or_none
 from passports.canonical import canonical_bytes, normalise_numbers
 
-from .models import COMPONENTS, Artifact, Capability, ProviderEndpoint, Trust
+from .models import Artifact, Capability, ProviderEndpoint, Trust
+from .trust import COMPONENTS
 
 ARTIFACT_KEYS = (
     "id",

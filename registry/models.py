@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Abs
 from django.db.models.lookups import LessThan
 
+from .trust import COMPONENTS, DEFAULT_WEIGHTS
+
 
 class Source(models.TextChoices):
     PASSPORT = "passport", "passport document"
@@ -171,9 +173,6 @@ class Capability(models.Model):
         return self.capability_id
 
 
-COMPONENTS = ("adoption", "quality", "ecosystem", "match_graph", "freshness")
-
-
 def _unit(field: str) -> Q:
     return Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": 1})
 
@@ -191,11 +190,12 @@ class Trust(models.Model):
     ecosystem = models.FloatField(default=0)
     match_graph = models.FloatField(default=0)
     freshness = models.FloatField(default=0)
-    weight_adoption = models.FloatField(default=0.35)
-    weight_quality = models.FloatField(default=0.2)
-    weight_ecosystem = models.FloatField(default=0.1)
-    weight_match_graph = models.FloatField(default=0.3)
-    weight_freshness = models.FloatField(default=0.05)
+    # The defaults are the "model" weights of registry.trust (the one place they are written).
+    weight_adoption = models.FloatField(default=DEFAULT_WEIGHTS["adoption"])
+    weight_quality = models.FloatField(default=DEFAULT_WEIGHTS["quality"])
+    weight_ecosystem = models.FloatField(default=DEFAULT_WEIGHTS["ecosystem"])
+    weight_match_graph = models.FloatField(default=DEFAULT_WEIGHTS["match_graph"])
+    weight_freshness = models.FloatField(default=DEFAULT_WEIGHTS["freshness"])
     # Where each component's value came from: "imported" (stated by the
     # document) or "measured" (computed by the registry from evidence).
     component_sources = models.JSONField(default=dict, blank=True)

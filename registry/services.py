@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -19,20 +18,18 @@ from .documents import (
     DEFAULT_COMMUNITY,
     DEFAULT_MAINTENANCE,
     PassportRows,
-    content_digest,
-    passport_content,
     rows_from_unfragile,
 )
 from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES, modalities_from_types
 from .models import (
-    COMPONENTS,
     Artifact,
     ArtifactFacet,
     Capability,
-    ImportWarning,
     Source,
     Trust,
 )
+from .refresh import artifacts_refresh
+from .trust import COMPONENTS
 
 logger = logging.getLogger(__name__)
 
@@ -140,117 +137,6 @@ def facets_sync(*, artifact: Artifact) -> None:
             for kind, value in sorted(wanted - set(existing))
         ]
     )
-
-
-def _days_since(timestamp: str | None, now: datetime) -> float | None:
-    if not timestamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (now - moment).total_seconds() / 86400
-
-
-def trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Recompute measured components and derived fields; record disagreements.
-
-    Components the document stated stand ("imported") until evidence replaces
-    them; fields the document stated (score, permissions, failure_modes) keep
-    their stated values and get a warning where the derivation disagrees.
-    Caller holds the artifact's transaction. Returns the warnings.
-    """
-    now = now or datetime.now(tz=UTC)
-    trust = artifact.trust
-    capabilities = list(
-        Capability.objects.filter(artifact=artifact)
-        .order_by("position")
-        .values("description", *CAPABILITY_LIST_KEYS)
-    )
-    probe_statuses = [
-        status.get("status") if isinstance(status, dict) else None
-        for status in artifact.endpoints.values_list("probe_status", flat=True)
-    ]
-    probed = trust.probe_outcomes or {}
-    probe_passes, probe_runs = trust_rules.probe_figures(probed)
-    sources = dict(trust.component_sources or {})
-    measured_names = [name for name in COMPONENTS if sources.get(name) != "imported"]
-    if measured_names:
-        facts_known = sum(
-            value not in (None, "", [])
-            for value in (
-                artifact.context_length,
-                artifact.input_modalities,
-                artifact.output_modalities,
-                artifact.prompt_price,
-                artifact.max_output_tokens,
-            )
-        )
-        evidence = trust_rules.Evidence(
-            community=trust.community or {},
-            listing_completeness=trust_rules.listing_completeness(
-                description=artifact.description
-                or (capabilities[0]["description"] if capabilities else ""),
-                capabilities=capabilities,
-                facts_known=facts_known,
-            ),
-            probe_pass_rate=trust_rules.probe_pass_rate(passes=probe_passes, runs=probe_runs),
-            provider_count=len(probe_statuses),
-            matches=trust.matches,
-            successes=round(trust.matches * trust.success_rate),
-            days_since_evidence=_days_since(
-                probed.get("last_probed_at")
-                or (trust.maintenance or {}).get("updated_at")
-                or (artifact.facts_as_of.isoformat() if artifact.facts_as_of else None),
-                now,
-            ),
-        )
-        measured = trust_rules.measured_components(evidence)
-        for name in measured_names:
-            setattr(trust, name, measured[name])
-            sources[name] = "measured"
-        trust.component_sources = sources
-    derived = trust_rules.derive_fields(
-        capabilities=capabilities,
-        components=trust.components(),
-        weights=trust.weights(),
-        verified=artifact.verified,
-        observed_matches=trust.matches,
-        probes_paused="paused" in probe_statuses,
-    )
-    stated = set(trust.stated_fields or [])
-    if "failure_modes" in stated:
-        # Status lines are the registry's to keep current, even in a stated list:
-        # "no observed match outcomes yet" goes once outcomes are observed.
-        status_lines = trust_rules.STATUS_LINES
-        current = [line for line in derived.failure_modes if line in status_lines]
-        trust.failure_modes = [m for m in trust.failure_modes if m not in status_lines] + current
-    warnings: list[dict[str, Any]] = []
-    for name in ("score", "permissions", "failure_modes"):
-        value = getattr(derived, name)
-        if name not in stated:
-            setattr(trust, name, value)
-        elif getattr(trust, name) != value:
-            warnings.append(
-                {
-                    "code": "derived_mismatch",
-                    "field": f"trust.{name}",
-                    "message": (
-                        f"stated trust.{name} {getattr(trust, name)!r} differs from the "
-                        f"derived value {value!r}; the stated value is kept"
-                    ),
-                    "stated": getattr(trust, name),
-                    "derived": value,
-                }
-            )
-    trust.save()
-    ImportWarning.objects.filter(artifact=artifact, code="derived_mismatch").delete()
-    ImportWarning.objects.bulk_create(
-        [ImportWarning(artifact=artifact, source=artifact.source, **w) for w in warnings]
-    )
-    return warnings
 
 
 def _current_rows(artifact: Artifact) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -417,7 +303,7 @@ def passport_import(
                 status=409,
             )
         if artifact is not None and artifact.verified and not art_values["verified"]:
-            # Verification is the registry's to grant (an approved claim, web.claims):
+            # Verification is the registry's to grant (an approved claim, claims.services):
             # re-importing a document that predates it does not take it away.
             art_values = {**art_values, "verified": True}
         trust_values = _trust_values(rows, art_values["type"], art_values["verified"])
@@ -463,29 +349,5 @@ def passport_import(
         facets_sync(artifact=artifact)
         warnings: list[dict[str, Any]] = []
         if refresh:
-            warnings = trust_refresh(artifact=artifact)
-            content_refresh(artifact=artifact)
+            warnings = artifacts_refresh(artifact_ids=[artifact.pk]).warnings[artifact.pk]
     return ImportOutcome(status=status, slug=slug, warnings=warnings)
-
-
-def content_refresh(*, artifact: Artifact) -> bool:
-    """Recompute the published content; sign version N+1 when it changed.
-
-    True when the content changed. Caller holds the artifact's transaction.
-    """
-    from passports.services import passport_publish
-
-    fresh = (
-        Artifact.objects.filter(pk=artifact.pk)
-        .select_related("trust")
-        .prefetch_related("capabilities", "endpoints")
-        .get()
-    )
-    content = passport_content(fresh)
-    digest = content_digest(content)
-    passport_publish(artifact=fresh, content=content, content_digest=digest)
-    if digest == artifact.content_digest:
-        return False
-    artifact.content_digest = digest
-    Artifact.objects.filter(pk=artifact.pk).update(content_digest=digest)
-    return True

@@ -24,7 +24,7 @@ from passports.signing import (
     verify_bytes,
 )
 from registry.models import Artifact
-from registry.services import content_refresh, trust_refresh
+from registry.refresh import artifacts_refresh
 
 from .models import Claim, OwnerToken
 
@@ -121,23 +121,19 @@ def claim_approve(*, claim: Claim, by: str) -> Claim:
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
         if locked.status != Claim.Status.PENDING:
             raise ClaimRejected(f"only a signed, pending claim can be approved ({locked.status})")
-        # Lock the artifact row only: PostgreSQL refuses FOR UPDATE on the outer join to trust.
-        artifact = (
-            Artifact.objects.select_for_update(of=("self",))
-            .select_related("trust")
-            .get(pk=locked.artifact_id)
-        )
-        if Claim.objects.filter(artifact=artifact, status=Claim.Status.APPROVED).exists():
-            raise ClaimRejected(f"{artifact.slug} already has an approved owner")
-        locked.status = Claim.Status.APPROVED
-        locked.decided_at = _now()
-        locked.decided_by = by[:150]
-        locked.save(update_fields=["status", "decided_at", "decided_by"])
-        artifact.verified = True
-        artifact.save(update_fields=["verified", "updated_at"])
-        artifact.trust.verified = True  # saved by trust_refresh, with the refreshed trust
-        trust_refresh(artifact=artifact)
-        content_refresh(artifact=artifact)
+
+        def approve(artifact: Artifact) -> None:
+            if Claim.objects.filter(artifact=artifact, status=Claim.Status.APPROVED).exists():
+                raise ClaimRejected(f"{artifact.slug} already has an approved owner")
+            locked.status = Claim.Status.APPROVED
+            locked.decided_at = _now()
+            locked.decided_by = by[:150]
+            locked.save(update_fields=["status", "decided_at", "decided_by"])
+            artifact.verified = True
+            artifact.save(update_fields=["verified", "updated_at"])
+            artifact.trust.verified = True  # saved by the refresh, with the refreshed trust
+
+        artifacts_refresh(artifact_ids=[locked.artifact_id], apply=approve)
     return locked
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..models import Artifact, ImportWarning, ProviderEndpoint
-from ..services import content_refresh, facets_sync, trust_refresh
+from ..refresh import artifacts_refresh
+from ..services import facets_sync
 from .derive import CatalogFacts, per_million
 
 FACT_FIELDS = (
@@ -121,9 +122,11 @@ def stated_price_check(*, artifact: Artifact, source: str) -> None:
 def artifact_finish(*, artifact: Artifact) -> bool:
     """Re-derive what follows from new facts and endpoints. True if published content changed.
 
-    Caller holds the artifact's transaction.
+    Facets are synced under the refresh's row lock; trust, content and the
+    signature are registry.refresh's. Caller holds the artifact's transaction.
     """
+    refreshed = artifacts_refresh(
+        artifact_ids=[artifact.pk], apply=lambda locked: facets_sync(artifact=locked)
+    )
     artifact.refresh_from_db()
-    facets_sync(artifact=artifact)
-    trust_refresh(artifact=artifact)
-    return content_refresh(artifact=artifact)
+    return artifact.pk in refreshed.changed

@@ -9,8 +9,8 @@ import zlib
 import pytest
 
 from probes.kinds import (
+    CheckResult,
     Probe,
-    Verdict,
     build,
     capability_kinds,
     check,
@@ -87,7 +87,7 @@ def test_json_checker(answer: str, passed: bool, reason: str) -> None:
     probe = build("json", nonce="0a1b2c3d")
     assert probe.expect == {"code": "0a1b2c3d", "sum": 0x0A1B2C3D % 97 + 0x0A1B2C3D % 89}
     assert 0x0A1B2C3D % 97 + 0x0A1B2C3D % 89 == 97
-    assert check(probe, answer) == Verdict(passed, reason)
+    assert check(probe, answer) == CheckResult(passed, reason)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_json_checker(answer: str, passed: bool, reason: str) -> None:
     ],
 )
 def test_code_checker_parses_never_runs(answer: str, passed: bool, reason: str) -> None:
-    assert check(build("code", nonce="0a1b2c3d"), answer) == Verdict(passed, reason)
+    assert check(build("code", nonce="0a1b2c3d"), answer) == CheckResult(passed, reason)
 
 
 def test_vision_checker_wants_exactly_the_colour() -> None:

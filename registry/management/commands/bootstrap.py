@@ -23,6 +23,7 @@ from registry.importers.openrouter import models_of, openrouter_import, snapshot
 from registry.importers.passports import passports_import_paths
 from registry.importers.summary import ImportSummary
 from registry.models import CatalogSnapshot, Source
+from registry.refresh import signing_deferred, versions_sign_pending
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seeds"
 
@@ -58,10 +59,20 @@ class Command(BaseCommand):
 
     def bootstrap(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # Everything is imported first and signed once at the end: a fresh
+        # install serves every passport at version 1, not at the version its
+        # seed and catalog rows happened to pass through.
+        with signing_deferred():
+            self.import_all(options)
+        signed = versions_sign_pending()
+        if signed:
+            self.stdout.write(f"signed {signed} passport versions")
+        self.build_index()
+
+    def import_all(self, options: dict[str, Any]) -> None:
         summary = passports_import_paths(paths=[str(SEED_DIR)])
         self.say(summary)
         if options["skip_catalogs"]:
-            self.build_index()
             return
         live = fetch_openrouter_live(
             settings.OPENROUTER_MODELS_URL, settings.OPENROUTER_FETCH_TIMEOUT
@@ -90,7 +101,6 @@ class Command(BaseCommand):
             self.import_once(Source.OPENROUTER, label, data)
         for label, data in litellm_inputs:
             self.import_once(Source.LITELLM, label, data)
-        self.build_index()
 
     def build_index(self) -> None:
         # matching's own command: the registry layer never imports matching.
