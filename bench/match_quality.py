@@ -39,7 +39,7 @@ def _setup(var_dir: Path) -> None:
 
 
 def _resolve(intent: str, limit: int) -> dict[str, Any]:
-    from matching.services import resolve, resolve_request
+    from matching.resolve import resolve, resolve_request
 
     body: dict[str, Any] = {"intent": intent, "limit": limit}
     return resolve(request=resolve_request(body), base_url="http://bench")
@@ -247,7 +247,7 @@ def gorilla_part(var_dir: Path) -> None:
     _setup(var_dir)
     from django.core.management import call_command
 
-    from matching.services import index_refresh
+    from matching.indexing import index_refresh
     from registry.services import passport_import
 
     call_command("migrate", verbosity=0)

@@ -256,7 +256,8 @@ def child(args: argparse.Namespace) -> None:
     _setup(var_dir)
     timings = generate(capabilities=args.scale, pool_file=Path(args.pool))
     from matching.embeddings import get_embedder
-    from matching.services import index_refresh, resolve, resolve_request
+    from matching.indexing import index_refresh
+    from matching.resolve import resolve, resolve_request
 
     started = time.perf_counter()
     index, report = index_refresh()

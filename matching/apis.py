@@ -7,7 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .services import feedback_record, resolve, resolve_request
+from .feedback import feedback_record
+from .resolve import resolve, resolve_request
 
 
 class ResolveApi(APIView):

@@ -8,22 +8,22 @@ from core.tasks import send_quietly
 
 
 @shared_task(name="matching.apply_outcomes", acks_late=True, time_limit=300, soft_time_limit=240)
-def apply_outcomes() -> int:
-    from .services import outcomes_apply
+def apply_match_outcomes() -> int:
+    from .outcomes import outcomes_apply
 
     return outcomes_apply()
 
 
 @shared_task(name="matching.rebuild_index", acks_late=True, time_limit=1800, soft_time_limit=1700)
 def rebuild_index() -> str:
-    from .services import index_refresh
+    from .indexing import index_refresh
 
     index, _report = index_refresh()
     return index.state
 
 
 def enqueue_outcomes() -> None:
-    send_quietly(apply_outcomes)
+    send_quietly(apply_match_outcomes)
 
 
 def enqueue_index_rebuild() -> None:

@@ -10,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 def warm() -> None:
     from .embeddings import get_embedder
-    from .services import current_index
+    from .indexing import current_index
 
     started = time.perf_counter()
     # Load only: a forward pass here would start torch's thread pool in the

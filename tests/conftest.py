@@ -53,7 +53,7 @@ def _no_live_catalog(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_index(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Each test's registry gets its own index: database ids (and so states) repeat across tests."""
-    from matching.services import index_forget
+    from matching.indexing import index_forget
 
     settings.MATCH_INDEX_DIR = tmp_path / "index"
     index_forget()

@@ -20,8 +20,9 @@ from api.errors import json_404
 from api.http import base_url
 from core.errors import ApplicationError, NotFound
 from matching import ranking
+from matching.feedback import feedback_record
 from matching.index import CATEGORY_MIN_MEMBERS
-from matching.services import feedback_record, resolve, resolve_request
+from matching.resolve import resolve, resolve_request
 from passports.canonical import DocumentError, parse_json
 from passports.selectors import version_get, version_list
 from passports.services import published_keys

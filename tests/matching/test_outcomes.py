@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from matching.models import ResolveLog
-from matching.services import outcomes_apply
+from matching.outcomes import outcomes_apply
 from passports.services import SigningUnavailable
 from registry.models import Capability, Trust
 

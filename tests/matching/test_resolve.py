@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from matching.models import ResolveLog
+from matching.outcomes import outcomes_apply
 from matching.ranking import NO_MATCH_THRESHOLD
-from matching.services import outcomes_apply
 from passports.models import PassportVersion
 from registry.models import Artifact, Capability, Trust
 from registry.services import passport_import

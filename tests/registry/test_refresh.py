@@ -12,7 +12,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from matching.models import ResolveLog
-from matching.services import outcomes_apply
+from matching.outcomes import outcomes_apply
 from passports.models import PassportVersion
 from probes.models import ProbeRun
 from probes.outcomes import probe_outcomes_apply

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from matching.services import current_index, index_refresh, registry_state
+from matching.indexing import current_index, index_refresh, registry_state
 
 
 class Command(BaseCommand):

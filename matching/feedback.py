@@ -1,0 +1,93 @@
+"""Feedback on a resolved model: the callback token each result carries, and recording the
+report it authorises."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from core.errors import ApplicationError, NotFound
+
+from .models import Feedback, ResolveLog
+
+
+def callback_token(resolve_id: str, slug: str, expires: int) -> str:
+    """The token that lets whoever got `slug` from resolve `resolve_id` report on it until
+    `expires`: an HMAC, so feedback needs no stored token."""
+    key = hashlib.sha256(b"callback-token:" + settings.SECRET_KEY.encode()).digest()
+    mac = hmac.new(key, f"{resolve_id}|{slug}|{expires}".encode(), hashlib.sha256).digest()
+    return f"{expires}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+class FeedbackRejected(ApplicationError):
+    pass
+
+
+def feedback_record(*, body: Any) -> Feedback:
+    if not isinstance(body, dict):
+        raise FeedbackRejected("the body must be a JSON object", field="body")
+    for name in ("resolveId", "slug", "callbackToken", "outcome"):
+        if name not in body:
+            raise FeedbackRejected(f"{name} is required", field=name)
+        if not isinstance(body[name], str) or not body[name]:
+            raise FeedbackRejected(f"{name} must be a non-empty string", field=name)
+    if body["outcome"] not in ("success", "failure"):
+        raise FeedbackRejected("outcome must be 'success' or 'failure'", field="outcome")
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > 2000:
+        raise FeedbackRejected("note must be a string of at most 2000 characters", field="note")
+    try:
+        resolve_id = str(uuid.UUID(body["resolveId"]))
+    except ValueError as exc:
+        raise FeedbackRejected("resolveId is not a resolve id", field="resolveId") from exc
+    slug, token = body["slug"], body["callbackToken"]
+    expires_text, _dot, _mac = token.partition(".")
+    if not expires_text.isdigit() or len(token) > 200:
+        raise FeedbackRejected(
+            "callbackToken is not valid", code="invalid_token", field="callbackToken", status=403
+        )
+    expected = callback_token(resolve_id, slug, int(expires_text))
+    if not hmac.compare_digest(expected.encode(), token.encode()):
+        raise FeedbackRejected(
+            "callbackToken is not valid for this resolveId and slug",
+            code="invalid_token",
+            field="callbackToken",
+            status=403,
+        )
+    if int(expires_text) < time.time():
+        raise FeedbackRejected(
+            "callbackToken has expired", code="expired_token", field="callbackToken", status=403
+        )
+    log = ResolveLog.objects.filter(resolve_id=resolve_id).first()
+    if log is None:
+        raise NotFound("no such resolve", field="resolveId")
+    result = next((r for r in log.results if r["slug"] == slug), None)
+    if result is None:
+        raise FeedbackRejected("this resolve did not return that slug", field="slug")
+    try:
+        with transaction.atomic():
+            item = Feedback.objects.create(
+                resolve=log,
+                slug=slug,
+                capability_id=result["capability_id"],
+                outcome=body["outcome"],
+                note=note,
+            )
+    except IntegrityError as exc:
+        raise FeedbackRejected(
+            "feedback for this resolve and slug was already recorded",
+            code="token_used",
+            field="callbackToken",
+            status=409,
+        ) from exc
+    from .tasks import enqueue_outcomes
+
+    transaction.on_commit(enqueue_outcomes)
+    return item
