@@ -417,7 +417,7 @@ def passport_import(
                 status=409,
             )
         if artifact is not None and artifact.verified and not art_values["verified"]:
-            # Verification is the registry's to grant (an approved claim, web.claims):
+            # Verification is the registry's to grant (an approved claim, claims.services):
             # re-importing a document that predates it does not take it away.
             art_values = {**art_values, "verified": True}
         trust_values = _trust_values(rows, art_values["type"], art_values["verified"])
