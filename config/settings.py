@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "passports",
     "matching",
     "probes",
+    "claims",
     "web",
 ]
 
@@ -176,7 +177,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # An approved claim's owner token ("Token tpo_..."): may PUT its own artifact only.
-        "web.authentication.OwnerTokenAuthentication",
+        "claims.authentication.OwnerTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

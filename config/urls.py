@@ -47,5 +47,5 @@ urlpatterns = [
 ]
 
 handler400 = "api.errors.json_400"
-handler404 = "web.views.page_not_found"
+handler404 = "web.views.errors.page_not_found"
 handler500 = "api.errors.json_500"

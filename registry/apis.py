@@ -90,7 +90,8 @@ class PassportListApi(APIView):
         rows = passport_validate(document=request.data)
         slug = rows.artifact["slug"]
         if owner_slug is not None and owner_slug != slug:
-            # An owner token (claims) updates the artifact it was issued for, nothing else.
+            # An owner token (claims.authentication) updates the artifact it was issued for,
+            # nothing else.
             raise ApplicationError(
                 f"this owner token may update {owner_slug!r} only",
                 code="permission_denied",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from core.errors import ApplicationError, NotFound
 from passports.models import PassportVersion
 
 from .documents import links
-from .models import Artifact, ArtifactFacet, Capability
+from .models import Artifact, ArtifactFacet, Capability, ProviderEndpoint
 
 ORDERINGS: dict[str, list[Any]] = {
     "score": [F("trust__score").asc(nulls_last=True)],
@@ -100,3 +100,33 @@ def served_document(
 ) -> dict[str, Any]:
     """A signed version as the API serves it: the passport, its links, the import warnings."""
     return {"passport": version.passport(), "_links": links(slug, base_url), "warnings": warnings}
+
+
+def artifact_detail(*, slug: str) -> Artifact | None:
+    return (
+        Artifact.objects.filter(slug=slug)
+        .select_related("trust")
+        .prefetch_related("warnings")
+        .first()
+    )
+
+
+def endpoints_of(artifact: Artifact) -> list[ProviderEndpoint]:
+    return list(
+        ProviderEndpoint.objects.filter(artifact=artifact)
+        .defer("raw")
+        .order_by("provider", "model_name")
+    )
+
+
+def compare_artifacts(slugs: Sequence[str]) -> list[Artifact]:
+    found = {
+        artifact.slug: artifact
+        for artifact in Artifact.objects.filter(slug__in=slugs)
+        .select_related("trust")
+        .annotate(
+            capability_count=Count("capabilities", distinct=True),
+            endpoint_count=Count("endpoints", distinct=True),
+        )
+    }
+    return [found[slug] for slug in slugs if slug in found]

@@ -1,16 +1,16 @@
 from django.urls import path
 
-from . import views
+from .views import claims, match, passports, verify
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.registry_list, name="list"),
-    path("passports/<str:slug>", views.passport_detail, name="detail"),
-    path("compare", views.compare, name="compare"),
-    path("match", views.match, name="match"),
-    path("match/feedback", views.match_feedback, name="feedback"),
-    path("verify", views.verify, name="verify"),
-    path("methodology", views.methodology, name="methodology"),
-    path("submit", views.submit, name="submit"),
+    path("", passports.registry_list, name="list"),
+    path("passports/<str:slug>", passports.passport_detail, name="detail"),
+    path("compare", passports.compare, name="compare"),
+    path("match", match.match, name="match"),
+    path("match/feedback", match.match_feedback, name="feedback"),
+    path("verify", verify.verify, name="verify"),
+    path("methodology", verify.methodology, name="methodology"),
+    path("submit", claims.submit, name="submit"),
 ]

@@ -223,7 +223,7 @@ def test_claim_from_challenge_to_approval(
     django_user_model.objects.create_superuser("staff", "s@example.org", "a-long-password-1")
     admin = page.context.browser.new_context()  # type: ignore[union-attr]
     staff = admin.new_page()
-    staff.goto(live_server.url + "/admin/login/?next=/admin/web/claim/")
+    staff.goto(live_server.url + "/admin/login/?next=/admin/claims/claim/")
     staff.get_by_label("Username").fill("staff")
     staff.get_by_label("Password").fill("a-long-password-1")
     staff.get_by_role("button", name="Log in").click()

@@ -80,7 +80,7 @@ def test_list_bad_filter_is_a_400_with_the_reason(client: Client, seeds: list[st
 
 
 def test_list_pagination_keeps_filters(client: Client, seeds: list[str]) -> None:
-    from web import views
+    from web.views import passports as views
 
     original = views.PAGE_SIZE
     views.PAGE_SIZE = 1
@@ -105,7 +105,7 @@ def test_list_query_count_is_constant(client: Client, seeds: list[str]) -> None:
 def test_price_per_million_is_exact() -> None:
     from decimal import Decimal
 
-    from web.selectors import usd_per_1m
+    from web.presenters import usd_per_1m
 
     assert usd_per_1m(Decimal("0.150000")) == "$0.15"
     assert usd_per_1m(Decimal("0.030000")) == "$0.03"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import nacl.signing
@@ -13,11 +12,11 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
+from claims.models import Claim, OwnerToken
 from passports.models import PassportVersion
 from registry.models import Artifact
 from registry.trust import UNVERIFIED_BUILDER
 from tests.conftest import served
-from web.models import Claim, OwnerToken
 
 pytestmark = pytest.mark.django_db
 SCOUT = "meta-llama-llama-4-scout"
@@ -45,7 +44,7 @@ def _approve(claim: Claim) -> None:
     admin = Client()
     admin.force_login(staff)
     response = admin.post(
-        "/admin/web/claim/", {"action": "approve", "_selected_action": [claim.pk]}
+        "/admin/claims/claim/", {"action": "approve", "_selected_action": [claim.pk]}
     )
     assert response.status_code == 302
 
@@ -132,7 +131,7 @@ def test_claim_from_challenge_to_owner_token(seeds: list[str], api: APIClient) -
     staff = Client()
     staff.force_login(get_user_model().objects.get(username="staff"))
     revoked = staff.post(
-        "/admin/web/ownertoken/", {"action": "revoke", "_selected_action": [stored.pk]}
+        "/admin/claims/ownertoken/", {"action": "revoke", "_selected_action": [stored.pk]}
     )
     assert revoked.status_code == 302
     assert owner.put("/api/v1/passport", changed, format="json").status_code == 401
@@ -152,7 +151,7 @@ def test_claim_from_challenge_to_owner_token(seeds: list[str], api: APIClient) -
     assert new_owner.put("/api/v1/passport", changed, format="json").json()["status"] == "unchanged"
     # Revoking twice changes nothing.
     again = staff.post(
-        "/admin/web/ownertoken/",
+        "/admin/claims/ownertoken/",
         {"action": "revoke", "_selected_action": [stored.pk]},
         follow=True,
     )
@@ -197,10 +196,3 @@ def test_claim_needs_a_real_public_key(seeds: list[str], public_key: str, messag
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Claim.objects.exists()
-
-
-def test_claim_pages_for_unknown_things(db: Any) -> None:
-    client = Client()
-    response = client.get("/submit", {"claim": "<b>nope</b>"})
-    assert "There is no passport with slug “&lt;b&gt;nope&lt;/b&gt;”." in response.content.decode()
-    assert client.get("/submit", {"claim": "x", "ticket": "forged"}).status_code == 404

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 
 from core.errors import ApplicationError
 
-from .claims import claim_approve, claim_reject, owner_token_revoke
 from .models import Claim, OwnerToken
+from .services import claim_approve, claim_reject, owner_token_revoke
 
 
 @admin.register(Claim)

@@ -1,4 +1,7 @@
-"""Reads the pages need beyond registry/passports selectors: badges, bars, comparisons."""
+"""How the pages show values: prices, token counts, trust bars, comparison rows.
+
+Pure formatting of what the selectors read; no queries.
+"""
 
 from __future__ import annotations
 
@@ -7,88 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Count
-
-from passports.models import PassportVersion
-from passports.selectors import latest_versions
-from passports.services import published_keys, version_verify
-from registry.models import COMPONENTS, Artifact, ProviderEndpoint, Trust
-
-VERDICT_CACHE_SECONDS = 24 * 3600
-
-
-@dataclass(frozen=True)
-class Signature:
-    """What a page says about the latest signed version of an artifact."""
-
-    version: int
-    valid: bool
-    reason: str | None
-    key_id: str
-    key_status: str
-    signed_at: str
-    digest: str
-
-
-def _cache_key(version: PassportVersion) -> str:
-    # Versions never change; a revoked key changes the key status and so the cache key.
-    return f"web:verdict:{version.digest}:{version.key.key_id}:{version.key.status}"
-
-
-def latest_signatures(artifact_ids: Sequence[int]) -> dict[int, Signature]:
-    """The latest version's signature status per artifact, from version_verify.
-
-    Verdicts are cached per signed digest: one query when all are cached, three
-    otherwise (light rows, keys, the full rows of the versions to verify).
-    """
-    if not artifact_ids:
-        return {}
-    return signatures_of(
-        list(
-            latest_versions(artifact_ids).select_related("key").defer("passport_json", "canonical")
-        )
-    )
-
-
-def signatures_of(versions: Sequence[PassportVersion]) -> dict[int, Signature]:
-    """The signature status of these versions (with their keys), by artifact id.
-
-    Versions loaded without their text are read in full only when their verdict
-    is not cached.
-    """
-    verdicts: dict[str, tuple[bool, str | None]] = cache.get_many(
-        [_cache_key(version) for version in versions]
-    )
-    missing = [version for version in versions if _cache_key(version) not in verdicts]
-    if missing:
-        keys = published_keys()
-        fresh = {}
-        loaded = [version for version in missing if not version.get_deferred_fields()]
-        light = [version.pk for version in missing if version.get_deferred_fields()]
-        if light:
-            loaded += PassportVersion.objects.filter(pk__in=light).select_related("key")
-        for full in loaded:
-            verdict = version_verify(version=full, keys=keys)
-            fresh[_cache_key(full)] = (verdict.valid, verdict.reason)
-        cache.set_many(fresh, VERDICT_CACHE_SECONDS)
-        verdicts.update(fresh)
-    result = {}
-    for version in versions:
-        valid, reason = verdicts[_cache_key(version)]
-        result[version.artifact_id] = Signature(
-            version=version.number,
-            valid=bool(valid),
-            reason=reason,
-            key_id=version.key.key_id,
-            key_status=version.key.status,
-            signed_at=version.signed_at,
-            digest=version.digest,
-        )
-    return result
-
-
-# ------------------------------------------------------------------ formatting
+from passports.selectors import Signature
+from registry.models import COMPONENTS, Artifact, Trust
 
 
 def usd_per_1m(value: Decimal | None) -> str:
@@ -146,26 +69,6 @@ def trust_bars(trust: Trust) -> list[Bar]:
             )
         )
     return bars
-
-
-# ------------------------------------------------------------------ detail
-
-
-def artifact_detail(*, slug: str) -> Artifact | None:
-    return (
-        Artifact.objects.filter(slug=slug)
-        .select_related("trust")
-        .prefetch_related("warnings")
-        .first()
-    )
-
-
-def endpoints_of(artifact: Artifact) -> list[ProviderEndpoint]:
-    return list(
-        ProviderEndpoint.objects.filter(artifact=artifact)
-        .defer("raw")
-        .order_by("provider", "model_name")
-    )
 
 
 # ------------------------------------------------------------------ compare
@@ -229,16 +132,3 @@ def _component(name: str) -> Callable[[Artifact], str]:
         return f"{artifact.trust.components()[name]:.2f} ({source})"
 
     return value
-
-
-def compare_artifacts(slugs: Sequence[str]) -> list[Artifact]:
-    found = {
-        artifact.slug: artifact
-        for artifact in Artifact.objects.filter(slug__in=slugs)
-        .select_related("trust")
-        .annotate(
-            capability_count=Count("capabilities", distinct=True),
-            endpoint_count=Count("endpoints", distinct=True),
-        )
-    }
-    return [found[slug] for slug in slugs if slug in found]

@@ -9,7 +9,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from .claims import TOKEN_PREFIX, owner_token_slug
+from .services import TOKEN_PREFIX, owner_token_slug
 
 
 @dataclass(frozen=True)

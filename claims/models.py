@@ -33,6 +33,8 @@ class Claim(models.Model):
     decided_by = models.CharField(max_length=150, blank=True, default="")
 
     class Meta:
+        # The table web/ created before claims/ was an app of its own (claims/migrations/0001).
+        db_table = "web_claim"
         ordering = ["-created_at"]
         constraints = [
             # One approved owner per artifact.
@@ -61,6 +63,7 @@ class OwnerToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "web_ownertoken"
         constraints = [
             models.UniqueConstraint(
                 fields=["claim"], condition=Q(revoked_at__isnull=True), name="one_live_owner_token"

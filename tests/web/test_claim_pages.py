@@ -1,0 +1,17 @@
+"""Claim pages for things that do not exist: an unknown slug, a forged status link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claim_pages_for_unknown_things(db: Any) -> None:
+    client = Client()
+    response = client.get("/submit", {"claim": "<b>nope</b>"})
+    assert "There is no passport with slug “&lt;b&gt;nope&lt;/b&gt;”." in response.content.decode()
+    assert client.get("/submit", {"claim": "x", "ticket": "forged"}).status_code == 404
