@@ -1,9 +1,8 @@
 """Resolve latency at 1k, 10k and 100k capabilities: p50 and p95, in-process and over HTTP.
 
-The registries are generated: artifacts with four capabilities each (a
-description, two intents, one best_for line: four index rows per capability;
-each filed under its task, one of 15 categories),
-modalities, context sizes, prices and trust scores drawn at random (fixed
+The registries are generated: artifacts with four capabilities each (a description, two
+intents, one best_for line: four index rows per capability; each filed under its task, one
+of 15 categories), modalities, context sizes, prices and trust scores drawn at random (fixed
 seed), and one really signed passport version per artifact. Capability texts
 come from a pool of combinatorial phrases encoded once with the real model and
 cached by text hash, as a real rebuild reuses them; queries are encoded live.

@@ -269,6 +269,9 @@ def passport_import(
 
     Idempotent: a document equal to what is stored changes nothing.
     Raises DocumentRejected (nothing stored) when the document is invalid.
+    With `refresh`, trust is derived and a version signed through
+    registry.refresh in the same transaction; without, the caller refreshes
+    (the catalog importers, once their facts and endpoints are in).
     """
     rows = passport_validate(document=document)
     art_values = rows.artifact
