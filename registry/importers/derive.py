@@ -1,13 +1,15 @@
 """Passport documents for models a catalog lists: capabilities from stated facts only.
 
 A catalog says what goes in and out, which parameters a model takes and how
-long its context is; each capability below follows from one of those facts,
-and its limitations say what the catalog states, nothing more.
+long its context is; each capability follows from one of those facts (the
+templates are data, in `capability_templates`), and its limitations say what
+the catalog states, nothing more.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -16,6 +18,20 @@ from typing import Any
 from django.conf import settings
 
 from ..modalities import TEXT_OUTPUTS, normalise_modality, ordered
+from .capability_templates import (
+    CONTEXT_NOT_STATED,
+    CONTEXT_STATED,
+    FALLBACK,
+    OUTPUT_STATED,
+    REQUIRES,
+    SUMMARY,
+    TEMPLATES,
+    TEXT_ONLY,
+    CapabilityTemplate,
+    Note,
+    Stated,
+    When,
+)
 
 PER_MILLION = Decimal(1_000_000)
 LONG_CONTEXT_TOKENS = 200_000
@@ -124,268 +140,75 @@ def _capability(
 
 
 def catalog_capabilities(facts: CatalogFacts, *, provider: str) -> list[dict[str, Any]]:
-    """Capabilities that follow from a catalog's stated facts, most general first."""
-    model = facts.name
+    """Capabilities that follow from a catalog's stated facts, most general first.
+
+    One per template in `capability_templates.TEMPLATES` whose facts hold, in
+    that order; `FALLBACK` when none does.
+    """
+    values: dict[str, Any] = {
+        "model": facts.name,
+        "provider": provider,
+        "context_length": facts.context_length,
+        "max_output_tokens": facts.max_output_tokens,
+    }
+    values["summary"] = facts.description.strip() or SUMMARY.format(**values)
+    caps = [_capability_from(t, facts, values) for t in TEMPLATES if _holds(t.when, facts)]
+    return caps or [_capability_from(FALLBACK, facts, values)]
+
+
+def _holds(when: When, facts: CatalogFacts) -> bool:
     ins, outs = facts.input_modalities, facts.output_modalities
-    requires = [f"{provider} API key", "HTTP client for the provider's API"]
-    context_note = (
-        [f"Context window of {facts.context_length:,} tokens as stated by the catalog"]
-        if facts.context_length
-        else ["Context window not stated by the catalog"]
-    )
-    output_note = (
-        [f"Output limited to {facts.max_output_tokens:,} tokens per request"]
-        if facts.max_output_tokens
-        else []
-    )
-    text_only_out = outs == ["text"]
     # Understanding an input, tool calls, JSON and reasoning are all answered in
     # text: a model that only makes images (OpenRouter lists structured_outputs
     # for some) has none of those capabilities.
     answers_in_text = bool(TEXT_OUTPUTS & set(outs))
-    caps: list[dict[str, Any]] = []
-    summary = facts.description.strip() or f"{model} as listed by {provider}."
+    long_context = bool(facts.context_length and facts.context_length >= LONG_CONTEXT_TOKENS)
+    return (
+        (when.input is None or when.input in ins)
+        and (when.output is None or when.output in outs)
+        and (when.feature is None or when.feature in facts.features)
+        and (answers_in_text or not when.answers_in_text)
+        and (long_context or not when.long_context)
+    )
 
-    if "text" in outs:
-        caps.append(
-            _capability(
-                name="general chat and text generation",
-                description=summary,
-                intents=[
-                    "I need an assistant that answers questions and drafts text",
-                    "I want to summarize, rewrite or translate text",
-                    "I need a model for multi-turn conversation in my product",
-                ],
-                best_for=[
-                    "applications that need a general-purpose language model behind an API",
-                    "teams comparing models on price and context length",
-                ],
-                limitations=context_note
-                + output_note
-                + (["Text output only"] if text_only_out else []),
-                requires=requires,
-                input_types=[f"{m}" for m in ins],
-                output_types=["text"],
-                categories=["text-generation-language"],
-            )
-        )
-    if "image" in ins and answers_in_text:
-        caps.append(
-            _capability(
-                name="image understanding and visual question answering",
-                description=f"{model} accepts images alongside text and answers about them.",
-                intents=[
-                    "I need to ask questions about a photo or a screenshot",
-                    "I want to pull text and fields out of images of documents",
-                    "I need charts and diagrams described in words",
-                ],
-                best_for=["document and screenshot processing", "visual question answering"],
-                limitations=["Image input as stated by the catalog; quality not yet measured"]
-                + context_note,
-                requires=requires + ["Images sent as base64 or URLs"],
-                input_types=["image", "text"],
-                output_types=[m for m in outs if m != "embeddings"] or ["text"],
-                categories=["image-visual", "text-generation-language"],
-            )
-        )
-    if "audio" in ins and answers_in_text:
-        caps.append(
-            _capability(
-                name="audio understanding and transcription",
-                description=f"{model} accepts audio input.",
-                intents=[
-                    "I need spoken audio turned into text",
-                    "I want to answer questions about a recording",
-                ],
-                best_for=["speech-to-text pipelines", "voice assistants"],
-                limitations=["Audio input as stated by the catalog; accuracy not yet measured"],
-                requires=requires + ["Audio files in a format the provider accepts"],
-                input_types=["audio"],
-                output_types=["text"],
-                categories=["audio-speech"],
-            )
-        )
-    if "video" in ins and answers_in_text:
-        caps.append(
-            _capability(
-                name="video understanding",
-                description=f"{model} accepts video input.",
-                intents=[
-                    "I need a video clip summarized",
-                    "I want to ask what happens in a video",
-                ],
-                best_for=["video summarization and search"],
-                limitations=["Video input as stated by the catalog; length limits not stated"],
-                requires=requires + ["Video uploads the provider accepts"],
-                input_types=["video"],
-                output_types=["text"],
-                categories=["video-multimodal"],
-            )
-        )
-    if "file" in ins and answers_in_text:
-        caps.append(
-            _capability(
-                name="document and PDF understanding",
-                description=f"{model} accepts files such as PDFs as input.",
-                intents=[
-                    "I need answers from a PDF report",
-                    "I want to extract tables and fields from uploaded documents",
-                ],
-                best_for=["contract and report review", "document question answering"],
-                limitations=["File input as stated by the catalog"] + context_note,
-                requires=requires + ["Files sent in a format the provider accepts"],
-                input_types=["file", "text"],
-                output_types=["text"],
-                categories=["data-processing-analysis"],
-            )
-        )
-    if "image" in outs:
-        caps.append(
-            _capability(
-                name="image generation",
-                description=f"{model} produces images.",
-                intents=[
-                    "I need pictures created from a text prompt",
-                    "I want illustrations or product shots generated",
-                ],
-                best_for=["creative tools", "marketing imagery"],
-                limitations=["Image output as stated by the catalog; quality not yet measured"],
-                requires=requires,
-                input_types=[m for m in ins if m != "audio"] or ["text"],
-                output_types=["image"],
-                categories=["image-visual"],
-            )
-        )
-    if "audio" in outs:
-        caps.append(
-            _capability(
-                name="speech and audio generation",
-                description=f"{model} produces audio.",
-                intents=["I need text read aloud as natural speech", "I want generated audio"],
-                best_for=["voice interfaces", "narration"],
-                limitations=["Audio output as stated by the catalog"],
-                requires=requires,
-                input_types=["text"],
-                output_types=["audio"],
-                categories=["audio-speech"],
-            )
-        )
-    if "video" in outs:
-        caps.append(
-            _capability(
-                name="video generation",
-                description=f"{model} produces video.",
-                intents=["I need a short video generated from a prompt"],
-                best_for=["creative video tools"],
-                limitations=["Video output as stated by the catalog"],
-                requires=requires,
-                input_types=[m for m in ins if m in ("text", "image")] or ["text"],
-                output_types=["video"],
-                categories=["video-multimodal"],
-            )
-        )
-    if "embeddings" in outs:
-        caps.append(
-            _capability(
-                name="text embeddings for search and retrieval",
-                description=f"{model} turns text into vectors for semantic search.",
-                intents=[
-                    "I need vectors for semantic search over my documents",
-                    "I want to cluster or deduplicate texts by meaning",
-                ],
-                best_for=["retrieval-augmented generation", "semantic search"],
-                limitations=["Produces vectors, not text"] + context_note,
-                requires=requires,
-                input_types=["text"],
-                output_types=["embeddings"],
-                categories=["search-retrieval"],
-            )
-        )
-    if "tools" in facts.features and answers_in_text:
-        caps.append(
-            _capability(
-                name="tool and function calling",
-                description=f"{model} accepts tool definitions and returns structured calls.",
-                intents=[
-                    "I need the model to call my functions and APIs",
-                    "I want an agent that picks tools to complete a task",
-                ],
-                best_for=["agents", "API orchestration"],
-                limitations=["Tool support as stated by the catalog; not yet probed"],
-                requires=requires + ["Tool schemas in the provider's function-calling format"],
-                input_types=["text"],
-                output_types=["structured text (tool calls)"],
-                categories=["tool-use-integration"],
-            )
-        )
-    if "structured_outputs" in facts.features and answers_in_text:
-        caps.append(
-            _capability(
-                name="structured JSON output",
-                description=f"{model} can be constrained to a JSON schema or JSON mode.",
-                intents=[
-                    "I need answers as valid JSON with fixed keys",
-                    "I want data extraction that returns a schema I define",
-                ],
-                best_for=["data extraction pipelines", "form filling"],
-                limitations=["Structured output as stated by the catalog; not yet probed"],
-                requires=requires + ["A JSON schema or response_format setting"],
-                input_types=["text"],
-                output_types=["structured text (JSON)"],
-                categories=["data-processing-analysis"],
-            )
-        )
-    if "reasoning" in facts.features and answers_in_text:
-        caps.append(
-            _capability(
-                name="step-by-step reasoning",
-                description=f"{model} can think before answering (reasoning mode).",
-                intents=[
-                    "I need hard math or logic problems worked through",
-                    "I want careful multi-step planning before an answer",
-                ],
-                best_for=["analysis", "planning", "coding problems"],
-                limitations=["Reasoning tokens add latency and cost"],
-                requires=requires,
-                input_types=["text"],
-                output_types=["text"],
-                categories=["planning-reasoning"],
-            )
-        )
-    if facts.context_length and facts.context_length >= LONG_CONTEXT_TOKENS and "text" in outs:
-        caps.append(
-            _capability(
-                name="long-context document processing",
-                description=(
-                    f"{model} takes up to {facts.context_length:,} tokens in one request."
-                ),
-                intents=[
-                    "I need whole books or long contracts read in one request",
-                    "I want to ask questions across a very large codebase or report",
-                ],
-                best_for=["long document analysis", "large codebase questions"],
-                limitations=context_note,
-                requires=requires,
-                input_types=["text"],
-                output_types=["text"],
-                categories=["memory-knowledge"],
-            )
-        )
-    if not caps:
-        caps.append(
-            _capability(
-                name="model inference",
-                description=summary,
-                intents=[f"I need {model} through an API"],
-                best_for=["teams already using this provider"],
-                limitations=["The catalog states no modalities for this model"],
-                requires=requires,
-                input_types=ins,
-                output_types=outs,
-                categories=["deployment-infra"],
-            )
-        )
-    return caps
+
+def _limitation(item: str | Note, facts: CatalogFacts) -> list[str]:
+    if isinstance(item, str):
+        return [item]
+    if item is Note.CONTEXT:
+        return [CONTEXT_STATED if facts.context_length else CONTEXT_NOT_STATED]
+    if item is Note.OUTPUT:
+        return [OUTPUT_STATED] if facts.max_output_tokens else []
+    return [TEXT_ONLY] if facts.output_modalities == ["text"] else []
+
+
+def _types(spec: tuple[str, ...] | Stated, facts: CatalogFacts) -> list[str]:
+    if not isinstance(spec, Stated):
+        return list(spec)
+    stated = facts.input_modalities if spec.side == "input" else facts.output_modalities
+    kept = [m for m in stated if m not in spec.drop and (spec.keep is None or m in spec.keep)]
+    return kept or list(spec.default)
+
+
+def _capability_from(
+    template: CapabilityTemplate, facts: CatalogFacts, values: dict[str, Any]
+) -> dict[str, Any]:
+    def fill(texts: Iterable[str]) -> list[str]:
+        return [text.format(**values) for text in texts]
+
+    return _capability(
+        name=template.name,
+        description=template.description.format(**values),
+        intents=fill(template.intents),
+        best_for=fill(template.best_for),
+        limitations=fill(
+            line for item in template.limitations for line in _limitation(item, facts)
+        ),
+        requires=fill((*REQUIRES, *template.requires)),
+        input_types=_types(template.input_types, facts),
+        output_types=_types(template.output_types, facts),
+        categories=list(template.categories),
+    )
 
 
 def catalog_document(
