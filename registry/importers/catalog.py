@@ -65,7 +65,7 @@ def facts_apply(*, artifact: Artifact, values: dict[str, Any]) -> bool:
     return True
 
 
-def endpoint_upsert(
+def catalog_endpoint_upsert(
     *, artifact: Artifact, source: str, source_key: str, values: dict[str, Any]
 ) -> bool:
     """Create or update the endpoint a catalog entry describes. True if anything changed."""

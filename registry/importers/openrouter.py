@@ -23,7 +23,7 @@ from ..models import Artifact, Source
 from ..services import DocumentRejected, passport_import
 from .catalog import (
     artifact_finish,
-    endpoint_upsert,
+    catalog_endpoint_upsert,
     fact_values,
     facts_apply,
     stated_price_check,
@@ -178,7 +178,7 @@ def _apply(model_id: str, facts: CatalogFacts, as_of: datetime | None) -> str:
         artifact.save(update_fields=["description", "updated_at"])
     facts_apply(artifact=artifact, values=fact_values(facts, source=Source.OPENROUTER, as_of=as_of))
     if not newer_held:
-        endpoint_upsert(
+        catalog_endpoint_upsert(
             artifact=artifact,
             source=Source.OPENROUTER,
             source_key=model_id,

@@ -23,7 +23,7 @@ from passports.canonical import DocumentError, parse_json
 
 from ...models import Artifact, ProviderEndpoint, Source
 from ...services import DocumentRejected, passport_import
-from ..catalog import artifact_finish, endpoint_upsert, fact_values, facts_apply
+from ..catalog import artifact_finish, catalog_endpoint_upsert, fact_values, facts_apply
 from ..derive import CatalogFacts, catalog_document, slug_from_id
 from ..summary import ImportSummary
 from .facts import endpoint_values, entry_facts, group_facts
@@ -182,7 +182,7 @@ def _endpoints_attach(
         try:
             with transaction.atomic():
                 artifact = Artifact.objects.select_for_update().get(pk=pk)
-                endpoint_upsert(
+                catalog_endpoint_upsert(
                     artifact=artifact,
                     source=Source.LITELLM,
                     source_key=entry.key,
@@ -271,7 +271,7 @@ def _own_artifact_write(
         artifact = Artifact.objects.get(slug=outcome.slug)
         facts_apply(artifact=artifact, values=fact_values(facts, source=Source.LITELLM, as_of=None))
         for entry in entries:
-            endpoint_upsert(
+            catalog_endpoint_upsert(
                 artifact=artifact,
                 source=Source.LITELLM,
                 source_key=entry.key,
