@@ -26,7 +26,7 @@ def usd_per_1m(value: Decimal | None) -> str:
     return f"${whole}.{fraction}"
 
 
-def tokens(value: int | None) -> str:
+def token_count(value: int | None) -> str:
     if value is None:
         return "—"
     return f"{value:,}"
@@ -106,8 +106,8 @@ def compare_rows(
         row("Verified builder", lambda a: "yes" if a.verified else "no"),
         row("Input modalities", lambda a: _joined(a.input_modalities)),
         row("Output modalities", lambda a: _joined(a.output_modalities)),
-        row("Context (tokens)", lambda a: tokens(a.context_length)),
-        row("Max output (tokens)", lambda a: tokens(a.max_output_tokens)),
+        row("Context (tokens)", lambda a: token_count(a.context_length)),
+        row("Max output (tokens)", lambda a: token_count(a.max_output_tokens)),
         row("Prompt price per 1M tokens", lambda a: usd_per_1m(a.prompt_price_per_1m)),
         row("Completion price per 1M tokens", lambda a: usd_per_1m(a.completion_price_per_1m)),
         row(

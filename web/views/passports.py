@@ -31,7 +31,7 @@ from .errors import not_found
 
 PAGE_SIZE = 20
 # The API's filters, so the page and the API never disagree on what can be filtered.
-FILTER_KEYS = (*PassportFilter.base_filters, "ordering")
+LIST_PARAMS = (*PassportFilter.base_filters, "ordering")
 MAX_COMPARE = 4
 
 
@@ -50,7 +50,7 @@ def _filter_choices() -> dict[str, list[str]]:
 @require_GET
 def registry_list(request: HttpRequest) -> HttpResponse:
     params = QueryDict(mutable=True)
-    for key in FILTER_KEYS:
+    for key in LIST_PARAMS:
         value = request.GET.get(key, "").strip()
         if value:
             params[key] = value
@@ -70,7 +70,7 @@ def registry_list(request: HttpRequest) -> HttpResponse:
             "signature": signatures.get(artifact.pk),
             "prompt_price": presenters.usd_per_1m(artifact.prompt_price_per_1m),
             "completion_price": presenters.usd_per_1m(artifact.completion_price_per_1m),
-            "context": presenters.tokens(artifact.context_length),
+            "context": presenters.token_count(artifact.context_length),
         }
         for artifact in artifacts
     ]
@@ -115,8 +115,8 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
     endpoints = [
         {
             "endpoint": endpoint,
-            "context": presenters.tokens(endpoint.context_length),
-            "max_output": presenters.tokens(endpoint.max_output_tokens),
+            "context": presenters.token_count(endpoint.context_length),
+            "max_output": presenters.token_count(endpoint.max_output_tokens),
             "prompt_price": presenters.usd_per_1m(endpoint.prompt_price_per_1m),
             "completion_price": presenters.usd_per_1m(endpoint.completion_price_per_1m),
         }
@@ -135,8 +135,8 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "evidence": latest_evidence(artifact=artifact),
         "prompt_price": presenters.usd_per_1m(artifact.prompt_price_per_1m),
         "completion_price": presenters.usd_per_1m(artifact.completion_price_per_1m),
-        "context_tokens": presenters.tokens(artifact.context_length),
-        "max_output": presenters.tokens(artifact.max_output_tokens),
+        "context_tokens": presenters.token_count(artifact.context_length),
+        "max_output": presenters.token_count(artifact.max_output_tokens),
         "curl": f"curl -s {urls['self']} -o {artifact.slug}.json",
         "verify_command": f"python -m passports.verify {artifact.slug}.json --jwks {urls['jwks']}",
         "raw_json": raw_json,
