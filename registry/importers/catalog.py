@@ -51,6 +51,21 @@ def fact_values(facts: CatalogFacts, *, source: str, as_of: datetime | None) -> 
     }
 
 
+def endpoint_fact_values(facts: CatalogFacts) -> dict[str, Any]:
+    """The facts an endpoint row states about the model it serves, as its catalog gives them."""
+    return {
+        "context_length": facts.context_length,
+        "max_output_tokens": facts.max_output_tokens,
+        "prompt_price": facts.prompt_price,
+        "completion_price": facts.completion_price,
+        "prompt_price_per_1m": per_million(facts.prompt_price),
+        "completion_price_per_1m": per_million(facts.completion_price),
+        "input_modalities": facts.input_modalities,
+        "output_modalities": facts.output_modalities,
+        "features": facts.features,
+    }
+
+
 def facts_apply(*, artifact: Artifact, values: dict[str, Any]) -> bool:
     """Set catalog facts unless the artifact holds facts from a newer snapshot. True if changed."""
     as_of = values.get("facts_as_of")

@@ -24,11 +24,12 @@ from ..services import DocumentRejected, passport_import
 from .catalog import (
     artifact_finish,
     catalog_endpoint_upsert,
+    endpoint_fact_values,
     fact_values,
     facts_apply,
     stated_price_check,
 )
-from .derive import CatalogFacts, catalog_document, modalities, per_million, slug_from_id
+from .derive import CatalogFacts, catalog_document, modalities, slug_from_id
 from .summary import ImportSummary
 
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
@@ -132,15 +133,7 @@ def _endpoint_values(model_id: str, facts: CatalogFacts) -> dict[str, Any]:
         "api_key_env": "OPENROUTER_API_KEY",
         "protocol": "openai-chat",
         "mode": "chat",
-        "context_length": facts.context_length,
-        "max_output_tokens": facts.max_output_tokens,
-        "prompt_price": facts.prompt_price,
-        "completion_price": facts.completion_price,
-        "prompt_price_per_1m": per_million(facts.prompt_price),
-        "completion_price_per_1m": per_million(facts.completion_price),
-        "input_modalities": facts.input_modalities,
-        "output_modalities": facts.output_modalities,
-        "features": facts.features,
+        **endpoint_fact_values(facts),
         "match_rule": "openrouter-id",
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...modalities import INPUT_MODALITIES, OUTPUT_MODALITIES, ordered
+from ..catalog import endpoint_fact_values
 from ..derive import CatalogFacts, per_million
 from .names import Entry
 
@@ -92,15 +93,7 @@ def endpoint_values(entry: Entry, facts: CatalogFacts, rule: str) -> dict[str, A
         if entry.record.get("mode") in (None, "chat")
         else str(entry.record.get("mode"))[:32],
         "mode": str(entry.record.get("mode") or "")[:64],
-        "context_length": facts.context_length,
-        "max_output_tokens": facts.max_output_tokens,
-        "prompt_price": facts.prompt_price,
-        "completion_price": facts.completion_price,
-        "prompt_price_per_1m": per_million(facts.prompt_price),
-        "completion_price_per_1m": per_million(facts.completion_price),
-        "input_modalities": facts.input_modalities,
-        "output_modalities": facts.output_modalities,
-        "features": facts.features,
+        **endpoint_fact_values(facts),
         "match_rule": rule,
         "raw": entry.record,
     }
