@@ -20,12 +20,12 @@ from core.errors import ApplicationError, NotFound
 from passports.canonical import DocumentError
 from passports.models import SigningKey
 from passports.schema import document_schema
-from passports.selectors import jwk_of, key_list, version_get, version_list
+from passports.selectors import jwk_of, key_list
 from passports.services import published_keys, version_verify
 from passports.signing import verify_document
 
 from .models import Artifact
-from .selectors import artifact_get, passport_list, served_document
+from .selectors import artifact_get, passport_list, served_document, version_get, version_list
 from .services import DocumentRejected, passport_import, passport_validate
 from .signals import passports_written
 

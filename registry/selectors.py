@@ -130,3 +130,36 @@ def compare_artifacts(slugs: Sequence[str]) -> list[Artifact]:
         )
     }
     return [found[slug] for slug in slugs if slug in found]
+
+
+def version_get(*, artifact: Artifact, number: str | int | None = None) -> PassportVersion:
+    """The latest signed version of an artifact, or version `number`."""
+    versions = PassportVersion.objects.filter(artifact=artifact).select_related("key")
+    if number is None or number == "":
+        version = versions.order_by("-number").first()
+        if version is None:
+            raise NotFound(f"{artifact.slug} has no signed version yet", field="slug")
+        return version
+    if not str(number).isdigit() or int(number) < 1:
+        raise ApplicationError("version must be a positive integer", field="version")
+    version = versions.filter(number=int(number)).first()
+    if version is None:
+        raise NotFound(f"{artifact.slug} has no version {number}", field="version")
+    return version
+
+
+def version_list(*, artifact: Artifact) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": version.number,
+            "signedAt": version.signed_at,
+            "keyId": version.key.key_id,
+            "keyStatus": version.key.status,
+            "digest": f"sha256:{version.digest}",
+        }
+        for version in PassportVersion.objects.filter(artifact=artifact)
+        .select_related("key")
+        # The listing shows metadata: the documents themselves stay in the database.
+        .only("number", "signed_at", "digest", "key__key_id", "key__status")
+        .order_by("-number")
+    ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from api.http import base_url
 from core.errors import ApplicationError, NotFound
-from passports.selectors import latest_signatures, signatures_of, version_get, version_list
+from passports.selectors import latest_signatures, signatures_of
 from probes.selectors import latest_evidence
 from registry.documents import links
 from registry.filters import PassportFilter
@@ -23,6 +23,8 @@ from registry.selectors import (
     endpoints_of,
     passport_list,
     served_document,
+    version_get,
+    version_list,
 )
 
 from .. import presenters
