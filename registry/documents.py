@@ -216,7 +216,7 @@ def _capability_document(cap: Capability) -> dict[str, Any]:
     return doc
 
 
-def _trust_document(trust: Trust) -> dict[str, Any]:
+def trust_document(trust: Trust) -> dict[str, Any]:
     extra = trust.extra or {}
     weights = trust.weights()
     weights.update(extra.get("weights", {}))
@@ -272,7 +272,7 @@ def unfragile_from_rows(
         "version": artifact.content_version,
         "artifact": art,
         "capabilities": [_capability_document(cap) for cap in capabilities],
-        "trust": _trust_document(trust),
+        "trust": trust_document(trust),
         "distribution": _ordered(artifact.distribution, DISTRIBUTION_KEYS),
     }
     doc.update(artifact.extra)

@@ -29,6 +29,7 @@ from .models import (
     Trust,
 )
 from .refresh import artifacts_refresh
+from .submissions import registry_owned
 from .trust import COMPONENTS
 
 logger = logging.getLogger(__name__)
@@ -274,10 +275,18 @@ def passport_import(
     (the catalog importers, once their facts and endpoints are in).
     """
     rows = passport_validate(document=document)
-    art_values = rows.artifact
-    slug = art_values["slug"]
+    slug = rows.artifact["slug"]
+    # Through the API trust is the registry's: what the submitter states about it
+    # is not stored (registry.submissions). The operator's own passport files keep it.
+    submitted = source == Source.API
     with transaction.atomic():
         artifact = Artifact.objects.select_for_update().filter(slug=slug).first()
+        ignored = (
+            registry_owned(rows=rows, unfragile=unwrap_unfragile(document), artifact=artifact)
+            if submitted
+            else []
+        )
+        art_values = rows.artifact
         clash = (
             Artifact.objects.filter(artifact_id=art_values["artifact_id"])
             .exclude(slug=slug)
@@ -309,17 +318,22 @@ def passport_import(
             # Verification is the registry's to grant (an approved claim, claims.services):
             # re-importing a document that predates it does not take it away.
             art_values = {**art_values, "verified": True}
-        trust_values = _trust_values(rows, art_values["type"], art_values["verified"])
+        trust_values = (
+            {}  # an existing artifact's trust row stays as the registry keeps it
+            if submitted and artifact is not None
+            else _trust_values(rows, art_values["type"], art_values["verified"])
+        )
 
         if artifact is not None:
-            _keep_measured(artifact, rows.capabilities, trust_values)
+            if not submitted:
+                _keep_measured(artifact, rows.capabilities, trust_values)
             current_artifact, current_caps = _current_rows(artifact)
             if (
                 current_artifact == art_values
                 and current_caps == rows.capabilities
                 and _trust_unchanged(artifact.trust, trust_values)
             ):
-                return ImportOutcome(status="unchanged", slug=slug)
+                return ImportOutcome(status="unchanged", slug=slug, warnings=ignored)
             status = "updated"
             for key, value in art_values.items():
                 setattr(artifact, key, value)
@@ -350,7 +364,7 @@ def passport_import(
         trust.save()
         artifact.trust = trust
         facets_sync(artifact=artifact)
-        warnings: list[dict[str, Any]] = []
+        warnings: list[dict[str, Any]] = list(ignored)
         if refresh:
-            warnings = artifacts_refresh(artifact_ids=[artifact.pk]).warnings[artifact.pk]
+            warnings += artifacts_refresh(artifact_ids=[artifact.pk]).warnings[artifact.pk]
     return ImportOutcome(status=status, slug=slug, warnings=warnings)
