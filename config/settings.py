@@ -245,8 +245,15 @@ PROBE_BREAKER_COOLDOWN_SECONDS = env_int("PROBE_BREAKER_COOLDOWN_SECONDS", 24 * 
 # A run claimed longer ago than this belongs to a dead worker and may be taken over.
 PROBE_CLAIM_TIMEOUT_SECONDS = env_int("PROBE_CLAIM_TIMEOUT_SECONDS", 360)
 PROBE_LONG_CONTEXT_TOKENS = env_int("PROBE_LONG_CONTEXT_TOKENS", 4000)
+# Resolves and feedback are counted into passports once per round: at most one new
+# version per passport per round from them, however many resolves happened.
+OUTCOMES_INTERVAL_SECONDS = env_int("OUTCOMES_INTERVAL_SECONDS", 3600)
 CELERY_BEAT_SCHEDULE = {
     "probes-round": {"task": "probes.schedule", "schedule": float(PROBE_INTERVAL_SECONDS)},
+    "outcomes-round": {
+        "task": "matching.apply_outcomes",
+        "schedule": float(OUTCOMES_INTERVAL_SECONDS),
+    },
 }
 
 LOGGING = {

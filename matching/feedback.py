@@ -87,7 +87,4 @@ def feedback_record(*, body: Any) -> Feedback:
             field="callbackToken",
             status=409,
         ) from exc
-    from .tasks import enqueue_outcomes
-
-    transaction.on_commit(enqueue_outcomes)
     return item

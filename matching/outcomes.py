@@ -20,14 +20,17 @@ from .models import Feedback, ResolveLog
 TOP_INTENTS = 5
 
 
-def outcomes_apply(*, batch: int = 500) -> int:
+def outcomes_apply(*, batch: int = 100_000) -> int:
     """Count unapplied resolves and feedback into capabilities and trust; sign once per artifact.
 
     Everything happens in registry.refresh.artifacts_refresh's one transaction:
     the rows are claimed there (locked, skipping rows another applier holds,
     and marked applied), so a failure anywhere leaves them pending and the
-    next run counts them exactly once. Returns the number of resolve logs and
-    feedback rows applied (0 when none named a capability).
+    next run counts them exactly once. Beat runs it every OUTCOMES_INTERVAL_SECONDS;
+    everything pending (up to `batch` rows of each kind) is counted in one refresh,
+    so a passport gets one new version per round however many resolves named it.
+    Returns the number of resolve logs and feedback rows applied (0 when none
+    named a capability).
     """
     now = datetime.now(tz=UTC)
     stamp = timestamp(now)

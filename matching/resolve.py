@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from django.db import transaction
 from django.db.models import Q
 
 from core.errors import ApplicationError
@@ -180,10 +179,8 @@ def resolve(
         ],
         no_match=answer["noMatch"] or "",
     )
-    if results:
-        from .tasks import enqueue_outcomes
-
-        transaction.on_commit(enqueue_outcomes)
+    # Outcomes are counted on a cadence (OUTCOMES_INTERVAL_SECONDS, Celery beat), not
+    # after each resolve: a passport gets at most one version from them per round.
     return answer
 
 

@@ -22,9 +22,5 @@ def rebuild_index() -> str:
     return index.state
 
 
-def enqueue_outcomes() -> None:
-    send_quietly(apply_match_outcomes)
-
-
 def enqueue_index_rebuild() -> None:
     send_quietly(rebuild_index)

@@ -9,6 +9,7 @@ import pytest
 
 from matching.models import ResolveLog
 from matching.outcomes import outcomes_apply
+from passports.models import PassportVersion
 from passports.services import SigningUnavailable
 from registry.models import Capability, Trust
 
@@ -39,3 +40,27 @@ def test_outcomes_stay_pending_when_signing_fails_and_count_once_later(
     assert ResolveLog.objects.filter(applied_at__isnull=True).count() == 0
     assert Capability.objects.get(capability_id=CAPABILITY).matches == 1
     assert Trust.objects.get(artifact__capabilities__capability_id=CAPABILITY).matches == 1
+
+
+@pytest.mark.django_db
+def test_many_resolves_make_one_version_per_round(
+    seeds: list[str], model: Any, api: Any, settings: Any
+) -> None:
+    assert settings.CELERY_BEAT_SCHEDULE["outcomes-round"] == {
+        "task": "matching.apply_outcomes",
+        "schedule": float(settings.OUTCOMES_INTERVAL_SECONDS),
+    }
+    slug = "liquid-lfm-2-24b-a2b"
+    before = PassportVersion.objects.filter(artifact__slug=slug).count()
+    for _ in range(12):
+        response = api.post(
+            "/api/v1/resolve",
+            {"intent": "translate customer emails from Spanish into German", "limit": 1},
+            format="json",
+        )
+        assert response.json()["resolved"][0]["capability"]["id"] == CAPABILITY
+    # Resolving signs nothing; the round does, once.
+    assert PassportVersion.objects.filter(artifact__slug=slug).count() == before
+    assert outcomes_apply() == 12
+    assert Capability.objects.get(capability_id=CAPABILITY).matches == 12
+    assert PassportVersion.objects.filter(artifact__slug=slug).count() == before + 1
