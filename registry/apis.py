@@ -25,7 +25,14 @@ from passports.services import published_keys, version_verify
 from passports.signing import verify_document
 
 from .models import Artifact
-from .selectors import artifact_get, passport_list, served_document, version_get, version_list
+from .selectors import (
+    artifact_get,
+    passport_list,
+    served_document,
+    version_get,
+    version_list,
+    with_history,
+)
 from .services import DocumentRejected, passport_import, passport_validate
 from .signals import passports_written
 
@@ -176,7 +183,7 @@ class VerifyApi(APIView):
             raise ApplicationError("slug is required", field="slug")
         artifact = artifact_get(slug=slug)
         version = version_get(artifact=artifact, number=request.query_params.get("version"))
-        return Response(version_verify(version=version).as_dict())
+        return Response(with_history(version_verify(version=version).as_dict()))
 
     @extend_schema(summary="Verify a whole served document", request=dict, responses=dict)
     def post(self, request: Request) -> Response:
@@ -184,7 +191,7 @@ class VerifyApi(APIView):
             verdict = verify_document(request.data, published_keys())
         except DocumentError as exc:
             raise ApplicationError(exc.message, code="not_a_passport", field=exc.field) from exc
-        return Response(verdict.as_dict())
+        return Response(with_history(verdict.as_dict()))
 
 
 class PublicKeyApi(APIView):

@@ -163,3 +163,30 @@ def version_list(*, artifact: Artifact) -> list[dict[str, Any]]:
         .only("number", "signed_at", "digest", "key__key_id", "key__status")
         .order_by("-number")
     ]
+
+
+def latest_version_number(*, slug: str | None) -> int | None:
+    """The newest signed version number of a passport, or None (no such slug, or unsigned)."""
+    if not isinstance(slug, str) or not slug:
+        return None
+    number: int | None = (
+        PassportVersion.objects.filter(artifact__slug=slug)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return number
+
+
+def with_history(verdict: dict[str, Any]) -> dict[str, Any]:
+    """A verification answer with whether the verified version is the passport's latest.
+
+    A genuine older version stays `valid: true`; `latest: false` and
+    `latestVersion` tell the verifier that a newer version exists (rollback).
+    """
+    newest = latest_version_number(slug=verdict.get("slug"))
+    return {
+        **verdict,
+        "latest": newest is not None and verdict.get("version") == newest,
+        "latestVersion": newest,
+    }

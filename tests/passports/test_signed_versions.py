@@ -60,6 +60,9 @@ def test_served_document_is_signed_and_verifies(seeds: list[str], api: Any) -> N
         "signedBy": settings.PASSPORT_SIGNER,
         "signedAt": passport["signedAt"],
         "reason": None,
+        # Whether this is the passport's newest version (issue 12: rollback is visible).
+        "latest": True,
+        "latestVersion": 1,
     }
     assert api.get("/api/v1/verify", {"slug": SLUG}).json()["valid"] is True
     assert validate(document) == []
@@ -251,6 +254,8 @@ def test_rotation_keeps_old_versions_valid_and_revocation_ends_them(
         "signedBy": settings.PASSPORT_SIGNER,
         "signedAt": None,
         "reason": "key revoked",
+        "latest": False,
+        "latestVersion": 2,
     }
     assert api.get("/api/v1/verify", {"slug": SLUG, "version": 1}).json()["reason"] == "key revoked"
     assert verify_post(api, v2)["valid"] is True
@@ -302,3 +307,26 @@ def test_schema_json_validates_seeds_and_served_documents(
     broken = served(api)
     broken["passport"]["unfragile"]["trust"]["score"] = "high"
     assert [e.message for e in validator.iter_errors(broken)] == ["'high' is not of type 'integer'"]
+
+
+@pytest.mark.django_db
+def test_an_older_version_verifies_but_says_it_is_superseded(
+    seeds: list[str], api: Any, client: Any, seed_documents: dict[str, Any]
+) -> None:
+    first = served(api)
+    doc = copy.deepcopy(seed_documents[SLUG])
+    doc["passport"]["unfragile"]["capabilities"][0]["best_for"].append("teams that read passports")
+    assert passport_import(document=doc).status == "updated"
+    old = api.get("/api/v1/verify", {"slug": SLUG, "version": 1}).json()
+    assert (old["valid"], old["version"], old["latest"], old["latestVersion"]) == (
+        True,
+        1,
+        False,
+        2,
+    )
+    new = api.get("/api/v1/verify", {"slug": SLUG}).json()
+    assert (new["valid"], new["version"], new["latest"], new["latestVersion"]) == (True, 2, True, 2)
+    held = verify_post(api, first)
+    assert (held["valid"], held["latest"], held["latestVersion"]) == (True, False, 2)
+    page = client.post("/verify", {"document": json.dumps(first)}).content.decode()
+    assert "superseded by v2" in page

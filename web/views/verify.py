@@ -14,6 +14,7 @@ from passports.canonical import DocumentError, parse_json
 from passports.services import published_keys
 from passports.signing import verify_document
 from registry import trust as trust_rules
+from registry.selectors import latest_version_number
 
 from ..forms import VerifyForm
 
@@ -21,6 +22,7 @@ from ..forms import VerifyForm
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     verdict = None
+    latest: int | None = None
     error = None
     status = 200
     if request.method == "POST":
@@ -38,6 +40,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                     form.cleaned_data["raw"], max_bytes=settings.PASSPORT_MAX_BYTES
                 )
                 verdict = verify_document(document, published_keys())
+                latest = latest_version_number(slug=verdict.slug)
             except DocumentError as exc:
                 error, status = f"not a passport document: {exc.message}", 400
         elif error is None:
@@ -48,7 +51,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/verify.html",
-        {"form": form, "verdict": verdict, "error": error},
+        {"form": form, "verdict": verdict, "latest": latest, "error": error},
         status=status,
     )
 
