@@ -80,3 +80,65 @@ class PassportVersion(models.Model):
         result["signature"] = self.signature
         result.update(stored)
         return result
+
+
+class LogEntry(models.Model):
+    """One leaf of the transparency log (RFC 9162 hashing): never changed, never removed.
+
+    `entry` is the RFC 8785 canonical JSON of a passport entry
+    {"type": "passport", "slug", "version", "digest", "keyId", "signedAt"} or of a
+    key entry {"type": "key", "keyId", "status", "at"}; `leaf_hash` is
+    SHA-256(0x00 || entry) in hex. `index` is the leaf's position, assigned by
+    the one sequencer (LogHead) and unique.
+    """
+
+    class Kind(models.TextChoices):
+        PASSPORT = "passport"
+        KEY = "key"
+
+    index = models.PositiveBigIntegerField(unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    entry = models.TextField()
+    leaf_hash = models.CharField(max_length=64)
+    # What the entry records. A removed artifact takes its versions with it; the
+    # entry stays, since the tree never changes.
+    version = models.OneToOneField(
+        PassportVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="log_entry",
+    )
+    key = models.ForeignKey(
+        SigningKey, null=True, blank=True, on_delete=models.PROTECT, related_name="log_entries"
+    )
+    key_status = models.CharField(max_length=16, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [
+            # Each key event is logged once.
+            models.UniqueConstraint(
+                fields=["key", "key_status"],
+                condition=Q(kind="key"),
+                name="log_key_event_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"log #{self.index} ({self.kind})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableVersion("log entries are never changed")
+        super().save(*args, **kwargs)
+
+
+class LogHead(models.Model):
+    """The sequencer: one row whose lock is held while an index is assigned."""
+
+    size = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"log of {self.size} entries"

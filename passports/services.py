@@ -18,6 +18,7 @@ from core.time import timestamp
 
 from .canonical import canonical_bytes, signed_bytes
 from .keys import read_key_file, write_key_file
+from .log import log_key_event, log_version
 from .models import PassportVersion, SigningKey
 from .signing import KeyPair, PublishedKey, Verdict, verify_document
 
@@ -29,11 +30,14 @@ class SigningUnavailable(ApplicationError):
 
 
 def _register(pair: KeyPair) -> SigningKey:
-    return SigningKey.objects.create(
+    """A new active key, logged. Caller's transaction."""
+    key = SigningKey.objects.create(
         key_id=pair.key_id,
         public_key=base64.b64encode(pair.public).decode("ascii"),
         status=SigningKey.Status.ACTIVE,
     )
+    log_key_event(key=key, status=SigningKey.Status.ACTIVE, at=key.created_at)
+    return key
 
 
 @transaction.atomic
@@ -71,6 +75,7 @@ def key_rotate() -> tuple[SigningKey, SigningKey | None]:
         old.status = SigningKey.Status.RETIRED
         old.retired_at = _now()
         old.save(update_fields=["status", "retired_at"])
+        log_key_event(key=old, status=SigningKey.Status.RETIRED, at=old.retired_at)
     pair = KeyPair.generate()
     new = _register(pair)
     # Written inside the transaction: if the commit then failed, the file would
@@ -88,9 +93,12 @@ def key_revoke(*, key_id: str) -> SigningKey:
     key = SigningKey.objects.select_for_update().filter(key_id=key_id).first()
     if key is None:
         raise NotFound(f"no signing key {key_id!r}", field="key_id")
+    if key.status == SigningKey.Status.REVOKED:
+        return key  # revoked once, logged once
     key.status = SigningKey.Status.REVOKED
     key.revoked_at = _now()
     key.save(update_fields=["status", "revoked_at"])
+    log_key_event(key=key, status=SigningKey.Status.REVOKED, at=key.revoked_at)
     logger.warning("signing key %s revoked", key.key_id)
     return key
 
@@ -147,6 +155,8 @@ def passport_publish(*, artifact: Any, content: dict[str, Any], content_digest: 
         content_digest=content_digest,
         digest=hashlib.sha256(message).hexdigest(),
     )
+    # Logged in the same transaction: a version is never served without its log entry.
+    log_version(version=version, slug=artifact.slug)
     return Published(version=version, created=True)
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from matching.models import ResolveLog
 from matching.outcomes import outcomes_apply
-from passports.models import PassportVersion
+from passports.models import LogEntry, PassportVersion, SigningKey
 from probes.models import ProbeRun
 from probes.outcomes import probe_outcomes_apply
 from registry.models import Artifact, Capability, ProviderEndpoint, Trust
@@ -113,6 +113,9 @@ def test_match_and_probe_appliers_over_the_same_artifacts_both_finish(seeds: lis
     )
     assert sum(Capability.objects.values_list("matches", flat=True)) == capability_count
     assert [t.probe_outcomes["probe_runs"] for t in Trust.objects.all()] == [1, 1, 1]
+    # One sequencer: the versions both signed took distinct, gapless log indexes.
+    logged = list(LogEntry.objects.values_list("index", flat=True))
+    assert logged == list(range(PassportVersion.objects.count() + SigningKey.objects.count()))
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
 from passports.canonical import DocumentError, parse_json
+from passports.log import log_repair
 from registry.importers.derive import IMPORTER_VERSION
 from registry.importers.litellm import litellm_import
 from registry.importers.openrouter import models_of, openrouter_import, snapshot_time
@@ -59,6 +60,11 @@ class Command(BaseCommand):
 
     def bootstrap(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # Versions and key events the log does not hold yet (signed before the log
+        # existed, or cut off by a crash) are appended first, in the order they happened.
+        logged = log_repair()
+        if logged:
+            self.stdout.write(f"transparency log: {logged} missing entries appended")
         # Everything is imported first and signed once at the end: a fresh
         # install serves every passport at version 1, not at the version its
         # seed and catalog rows happened to pass through.

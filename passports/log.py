@@ -1,0 +1,189 @@
+"""The transparency log's writer: one append-only sequence of signed versions and key events.
+
+Every signed passport version and every key event (a key becomes active, retires,
+is revoked) is appended in order, in the same transaction that signed the version
+or changed the key, so the two commit together or not at all. One sequencer at a
+time: an append locks the single LogHead row, takes its size as the new entry's
+index and moves it on, so two workers never assign the same index (and `index` is
+unique besides).
+
+Entries written before the log existed, or by anything that ever skipped the log,
+are appended by `log_repair()`: bootstrap runs it at start, and every append runs
+it first when something is missing, in the order the versions and key events
+happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from core.time import timestamp
+
+from .canonical import canonical_bytes
+from .models import LogEntry, LogHead, PassportVersion, SigningKey
+
+
+def passport_entry(version: PassportVersion, *, slug: str) -> dict[str, Any]:
+    """The log entry of a signed version: what anyone can recompute from the served passport."""
+    return {
+        "type": "passport",
+        "slug": slug,
+        "version": version.number,
+        "digest": f"sha256:{version.digest}",
+        "keyId": version.key.key_id,
+        "signedAt": version.signed_at,
+    }
+
+
+def key_entry(key: SigningKey, *, status: str, at: datetime) -> dict[str, Any]:
+    return {"type": "key", "keyId": key.key_id, "status": status, "at": timestamp(at)}
+
+
+def leaf_hash(entry_bytes: bytes) -> str:
+    """RFC 9162 section 2.1.1: SHA-256(0x00 || entry), hex."""
+    return hashlib.sha256(b"\x00" + entry_bytes).hexdigest()
+
+
+def _head() -> LogHead:
+    """The sequencer row, locked. Caller is inside a transaction."""
+    head = LogHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                LogHead.objects.create(pk=1, size=LogEntry.objects.count())
+        except IntegrityError:
+            pass  # another appender made it first
+        head = LogHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _append(head: LogHead, *, entry: dict[str, Any], **fields: Any) -> LogEntry:
+    data = canonical_bytes(entry)
+    logged = LogEntry.objects.create(
+        index=head.size,
+        entry=data.decode("utf-8"),
+        leaf_hash=leaf_hash(data),
+        **fields,
+    )
+    head.size += 1
+    head.save(update_fields=["size"])
+    return logged
+
+
+def _missing_versions() -> list[PassportVersion]:
+    return list(
+        PassportVersion.objects.filter(log_entry__isnull=True)
+        .select_related("key", "artifact")
+        .order_by("created_at", "pk")
+    )
+
+
+def _key_events(key: SigningKey) -> list[tuple[datetime, str]]:
+    """(when, status) of each event a key went through, oldest first."""
+    events = [(key.created_at, SigningKey.Status.ACTIVE.value)]
+    if key.retired_at:
+        events.append((key.retired_at, SigningKey.Status.RETIRED.value))
+    if key.revoked_at:
+        events.append((key.revoked_at, SigningKey.Status.REVOKED.value))
+    return events
+
+
+def _missing_key_events() -> list[tuple[datetime, SigningKey, str]]:
+    logged = set(
+        LogEntry.objects.filter(kind=LogEntry.Kind.KEY).values_list("key_id", "key_status")
+    )
+    return [
+        (at, key, status)
+        for key in SigningKey.objects.order_by("created_at", "pk")
+        for at, status in _key_events(key)
+        if (key.pk, status) not in logged
+    ]
+
+
+def _repair(
+    head: LogHead,
+    *,
+    exclude_version: int | None = None,
+    exclude_key: tuple[int, str] | None = None,
+) -> int:
+    """Append what is missing, in the order it happened (but the excluded one, which the
+    caller appends next). Caller holds the head's lock. Returns how many were appended."""
+    pending: list[tuple[datetime, int, Any]] = [
+        (version.created_at, 1, version)
+        for version in _missing_versions()
+        if version.pk != exclude_version
+    ]
+    pending += [
+        (at, 0, (key, status))
+        for at, key, status in _missing_key_events()
+        if (key.pk, status) != exclude_key
+    ]
+    # A key event and a version at the same moment: the key event first (a key is
+    # active before it signs).
+    pending.sort(key=lambda item: (item[0], item[1]))
+    for at, _order, item in pending:
+        if isinstance(item, PassportVersion):
+            _append(
+                head,
+                entry=passport_entry(item, slug=item.artifact.slug),
+                kind=LogEntry.Kind.PASSPORT,
+                version=item,
+            )
+        else:
+            key, status = item
+            _append(
+                head,
+                entry=key_entry(key, status=status, at=at),
+                kind=LogEntry.Kind.KEY,
+                key=key,
+                key_status=status,
+            )
+    return len(pending)
+
+
+def log_repair() -> int:
+    """Append every signed version and key event the log does not hold yet. Returns how many."""
+    with transaction.atomic():
+        return _repair(_head())
+
+
+def log_version(*, version: PassportVersion, slug: str) -> LogEntry:
+    """Append a just-signed version (and first anything missing). Caller's transaction."""
+    head = _head()
+    _repair_first(head, exclude_version=version.pk)
+    return _append(
+        head,
+        entry=passport_entry(version, slug=slug),
+        kind=LogEntry.Kind.PASSPORT,
+        version=version,
+    )
+
+
+def log_key_event(*, key: SigningKey, status: str, at: datetime) -> LogEntry:
+    """Append a key event (and first anything missing). Caller's transaction."""
+    head = _head()
+    _repair_first(head, exclude_key=(key.pk, status))
+    return _append(
+        head,
+        entry=key_entry(key, status=status, at=at),
+        kind=LogEntry.Kind.KEY,
+        key=key,
+        key_status=status,
+    )
+
+
+def _repair_first(
+    head: LogHead, *, exclude_version: int | None = None, exclude_key: tuple[int, str] | None = None
+) -> None:
+    """The next append repairs: cheap checks first, the full repair only when something is missing."""
+    missing_versions = PassportVersion.objects.filter(log_entry__isnull=True)
+    if exclude_version is not None:
+        missing_versions = missing_versions.exclude(pk=exclude_version)
+    if missing_versions.exists() or any(
+        (key.pk, status) != exclude_key for _at, key, status in _missing_key_events()
+    ):
+        _repair(head, exclude_version=exclude_version, exclude_key=exclude_key)
