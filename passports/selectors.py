@@ -17,14 +17,25 @@ from .services import published_keys, version_verify
 from .signing import public_jwk
 
 
-def latest_versions(artifact_ids: Sequence[int]) -> QuerySet[PassportVersion]:
-    """The newest signed version of each of these artifacts, in one query."""
+def latest_versions(artifact_ids: Sequence[int] | None = None) -> QuerySet[PassportVersion]:
+    """The newest signed version of each of these artifacts (of every one: None), in one query."""
     newest = (
         PassportVersion.objects.filter(artifact_id=OuterRef("artifact_id"))
         .order_by("-number")
         .values("number")[:1]
     )
-    return PassportVersion.objects.filter(artifact_id__in=artifact_ids, number=Subquery(newest))
+    versions = PassportVersion.objects.filter(number=Subquery(newest))
+    return versions if artifact_ids is None else versions.filter(artifact_id__in=artifact_ids)
+
+
+def latest_signed_with(*, key_id: str) -> list[int]:
+    """Artifact ids whose latest signed version this key signed."""
+    return list(
+        latest_versions()
+        .filter(key__key_id=key_id)
+        .order_by("artifact_id")
+        .values_list("artifact_id", flat=True)
+    )
 
 
 def jwk_of(key: SigningKey) -> dict[str, Any]:

@@ -127,13 +127,16 @@ class Published:
     created: bool
 
 
-def passport_publish(*, artifact: Any, content: dict[str, Any], content_digest: str) -> Published:
-    """Sign `content` as version N+1 unless the latest version already carries it.
+def passport_publish(
+    *, artifact: Any, content: dict[str, Any], content_digest: str, force: bool = False
+) -> Published:
+    """Sign `content` as version N+1 unless the latest version already carries it
+    (`force`: sign anyway, with the active key, as re-signing after a revocation does).
 
     Caller holds the artifact's transaction (and row lock).
     """
     latest = artifact.versions.order_by("-number").first()
-    if latest is not None and latest.content_digest == content_digest:
+    if latest is not None and latest.content_digest == content_digest and not force:
         return Published(version=latest, created=False)
     key, pair = _active_pair()
     passport = {

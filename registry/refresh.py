@@ -83,12 +83,15 @@ def artifacts_refresh(
     claim: Callable[[], Iterable[int]] | None = None,
     apply: Apply | None = None,
     now: datetime | None = None,
+    resign: bool = False,
 ) -> Refreshed:
     """Claim evidence, lock artifacts in pk order, apply, derive trust, sign changed content.
 
     `claim` runs first inside the transaction and returns the artifact ids its
     claimed evidence touches; `apply(artifact)` runs for each locked artifact
-    (artifact.trust loaded, not yet saved: trust is saved once, here).
+    (artifact.trust loaded, not yet saved: trust is saved once, here). With
+    `resign`, a new version is signed with the active key even where the content
+    did not change (its latest signer's key was revoked).
     """
     report = Refreshed()
     with transaction.atomic():
@@ -114,7 +117,7 @@ def artifacts_refresh(
                 apply(artifact)
             report.artifacts.append(artifact.pk)
             report.warnings[artifact.pk] = _trust_refresh(artifact=artifact, now=now)
-            changed, signed = _content_refresh(artifact=artifact)
+            changed, signed = _content_refresh(artifact=artifact, resign=resign)
             if changed:
                 report.changed.add(artifact.pk)
             if signed:
@@ -148,6 +151,16 @@ def versions_sign_pending(*, batch: int = 200) -> int:
         signed += len(artifacts_refresh(artifact_ids=pending[start : start + batch]).signed)
     if signed:
         logger.info("signed %d passport versions", signed)
+    return signed
+
+
+def versions_resign(*, artifact_ids: list[int], batch: int = 200) -> int:
+    """Sign a new version of each of these artifacts with the active key, content changed
+    or not (their latest signer's key was revoked). Returns the number signed."""
+    signed = 0
+    for start in range(0, len(artifact_ids), batch):
+        chunk = artifact_ids[start : start + batch]
+        signed += len(artifacts_refresh(artifact_ids=chunk, resign=True).signed)
     return signed
 
 
@@ -262,7 +275,7 @@ def _trust_refresh(*, artifact: Artifact, now: datetime | None = None) -> list[d
     return warnings
 
 
-def _content_refresh(*, artifact: Artifact) -> tuple[bool, bool]:
+def _content_refresh(*, artifact: Artifact, resign: bool = False) -> tuple[bool, bool]:
     """Recompute the published content; sign version N+1 when it differs from the latest.
 
     (content changed, version signed). Caller holds the artifact's row lock.
@@ -280,7 +293,9 @@ def _content_refresh(*, artifact: Artifact) -> tuple[bool, bool]:
     digest = content_digest(content)
     signed = False
     if not _signing_deferred.get():
-        signed = passport_publish(artifact=fresh, content=content, content_digest=digest).created
+        signed = passport_publish(
+            artifact=fresh, content=content, content_digest=digest, force=resign
+        ).created
     if digest == artifact.content_digest:
         return False, signed
     artifact.content_digest = digest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -63,10 +64,10 @@ def test_every_signed_version_and_key_event_is_logged_in_order(seeds: list[str],
 
 def test_rotation_and_revocation_are_logged_once(seeds: list[str]) -> None:
     old = SigningKey.objects.get().key_id
-    call_command("passport_keys", "rotate", stdout=None)
+    call_command("passport_keys", "rotate", stdout=StringIO())
     new = SigningKey.objects.get(status="active").key_id
-    call_command("passport_keys", "revoke", old, stdout=None)
-    call_command("passport_keys", "revoke", old, stdout=None)  # again: nothing new
+    call_command("passport_keys", "revoke", old, stdout=StringIO())
+    call_command("passport_keys", "revoke", old, stdout=StringIO())  # again: nothing new
     keys = [(e["keyId"], e["status"]) for e in _entries() if e["type"] == "key"]
     assert keys == [(old, "active"), (old, "retired"), (new, "active"), (old, "revoked")]
     assert list(LogEntry.objects.values_list("index", flat=True)) == list(range(7))
@@ -107,3 +108,44 @@ def test_a_version_signed_without_its_entry_is_logged_at_start_and_by_the_next_a
     tail = [(e["slug"], e["version"]) for e in _entries()[-3:]]
     assert tail == [(SCOUT, 2), (SCOUT, 3), ("liquid-lfm-2-24b-a2b", 2)]
     assert list(LogEntry.objects.values_list("index", flat=True)) == list(range(7))
+
+
+def test_revoke_resign_makes_every_passport_verify_again_after_a_logged_revocation(
+    seeds: list[str], api: Any
+) -> None:
+    old = SigningKey.objects.get().key_id
+    out = StringIO()
+    call_command("passport_keys", "revoke", old, "--resign", stdout=out)
+    new = SigningKey.objects.get(status="active").key_id
+    assert out.getvalue().splitlines() == [
+        f"{new} active (the key to re-sign with)",
+        f"{old} revoked",
+        "3 passports re-signed with the active key",
+    ]
+    for slug in seeds:
+        verdict = api.get("/api/v1/verify", {"slug": slug}).json()
+        assert (verdict["valid"], verdict["version"], verdict["keyId"]) == (True, 2, new)
+    tail = [(e["type"], e.get("status") or e["version"]) for e in _entries()[4:]]
+    assert tail == [
+        ("key", "retired"),
+        ("key", "active"),
+        ("key", "revoked"),
+        ("passport", 2),
+        ("passport", 2),
+        ("passport", 2),
+    ]
+
+
+def test_revoke_without_resign_says_how_many_passports_it_leaves_unverifiable(
+    seeds: list[str],
+) -> None:
+    old = SigningKey.objects.get().key_id
+    call_command("passport_keys", "rotate", stdout=StringIO())
+    out = StringIO()
+    call_command("passport_keys", "revoke", old, stdout=out)
+    assert out.getvalue().splitlines() == [
+        f"{old} revoked",
+        f"3 passports are left unverifiable: their latest version was signed by {old}. "
+        f"Re-sign them with `passport_keys revoke {old} --resign`",
+    ]
+    assert PassportVersion.objects.count() == 3

@@ -1,4 +1,8 @@
-"""passport_keys generate|rotate|revoke KEY_ID|list"""
+"""passport_keys generate|rotate|revoke KEY_ID [--resign]|list
+
+A registry command (not a passports one) because --resign signs new versions of
+passports, which only registry.refresh does.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
-from passports.selectors import key_list
+from passports.models import SigningKey
+from passports.selectors import key_list, latest_signed_with
 from passports.services import key_generate, key_revoke, key_rotate
+from registry.refresh import versions_resign
 
 
 class Command(BaseCommand):
@@ -20,6 +26,12 @@ class Command(BaseCommand):
         sub.add_parser("rotate", help="new active key; the old one retires and still verifies")
         revoke = sub.add_parser("revoke", help="revoke a key: its signatures stop verifying")
         revoke.add_argument("key_id")
+        revoke.add_argument(
+            "--resign",
+            action="store_true",
+            help="sign a new version, with the active key, of every passport whose latest "
+            "version this key signed (a new key is made first if this one is active)",
+        )
         sub.add_parser("list", help="every key with its status and times")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,8 +46,7 @@ class Command(BaseCommand):
                 if old is not None:
                     self.stdout.write(f"{old.key_id} retired")
             elif options["action"] == "revoke":
-                key = key_revoke(key_id=options["key_id"])
-                self.stdout.write(f"{key.key_id} revoked")
+                self.revoke(options["key_id"], resign=options["resign"])
             else:
                 for key in key_list():
                     times = f"created {key.created_at:%Y-%m-%dT%H:%M:%SZ}"
@@ -46,3 +57,22 @@ class Command(BaseCommand):
                     self.stdout.write(f"{key.key_id}  {key.status:<8} {times}")
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
+
+    def revoke(self, key_id: str, *, resign: bool) -> None:
+        if resign and SigningKey.objects.filter(key_id=key_id, status="active").exists():
+            new, _old = key_rotate()
+            self.stdout.write(f"{new.key_id} active (the key to re-sign with)")
+        key = key_revoke(key_id=key_id)
+        self.stdout.write(f"{key.key_id} revoked")
+        orphans = latest_signed_with(key_id=key.key_id)
+        if not resign:
+            if orphans:
+                self.stdout.write(
+                    f"{len(orphans)} passports are left unverifiable: their latest version "
+                    f"was signed by {key.key_id}. Re-sign them with "
+                    f"`passport_keys revoke {key.key_id} --resign`"
+                )
+            return
+        # After the revocation, so the log shows it before the re-signed versions.
+        signed = versions_resign(artifact_ids=orphans)
+        self.stdout.write(f"{signed} passports re-signed with the active key")
