@@ -73,6 +73,13 @@ PASSPORT_SIGNING_KEY_FILE = Path(
 # Create the key on first use when none exists (development); production runs
 # `manage.py passport_keys generate` once and keeps the file safe.
 PASSPORT_AUTO_KEY = env_bool("PASSPORT_AUTO_KEY", DEBUG)
+# The transparency log signs its checkpoints with a key of its own (a private JWK,
+# made on first use like the passport key when PASSPORT_AUTO_KEY is on), as the
+# C2SP signed-note key named by LOG_ORIGIN.
+LOG_SIGNING_KEY_FILE = Path(
+    env_str("LOG_SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "log-signing.jwk"))
+)
+LOG_ORIGIN = env_str("LOG_ORIGIN", f"{PASSPORT_SIGNER}/log")
 
 # Catalog files for `make run` when OpenRouter's live API does not answer.
 _default_catalog_dir = BASE_DIR.parent / "shared" / "data"

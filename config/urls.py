@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from matching.apis import FeedbackApi, ResolveApi
 from probes.apis import PassportEndpointsApi, PassportProbesApi
+from registry import log_apis
 from registry.apis import (
     PassportDetailApi,
     PassportListApi,
@@ -14,6 +15,7 @@ from registry.apis import (
     jwks,
     schema_json,
 )
+from registry.log_apis import LogApi, LogConsistencyApi, LogProofApi
 
 api_v1 = [
     path("api/v1/passport", PassportListApi.as_view(), name="passport-list"),
@@ -34,11 +36,16 @@ api_v1 = [
     path("api/v1/trust-passport-public-key", PublicKeyApi.as_view(), name="public-key"),
     path("api/v1/resolve", ResolveApi.as_view(), name="resolve"),
     path("api/v1/feedback", FeedbackApi.as_view(), name="feedback"),
+    path("api/v1/log", LogApi.as_view(), name="log"),
+    path("api/v1/log/proof", LogProofApi.as_view(), name="log-proof"),
+    path("api/v1/log/consistency", LogConsistencyApi.as_view(), name="log-consistency"),
 ]
 
 urlpatterns = [
     *api_v1,
     path(".well-known/jwks.json", jwks, name="jwks"),
+    path("log/checkpoint", log_apis.checkpoint, name="log-checkpoint"),
+    re_path(r"^log/(?P<path>tile/.+)$", log_apis.tile, name="log-tile"),
     path("schema.json", schema_json, name="schema"),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),

@@ -15,16 +15,21 @@ happened.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from core.errors import ApplicationError
 from core.time import timestamp
 
+from . import merkle
 from .canonical import canonical_bytes
+from .keys import read_key_file, write_key_file
 from .models import LogEntry, LogHead, PassportVersion, SigningKey
+from .note import checkpoint_body, sign_note, verifier_key
+from .signing import KeyPair
 
 
 def passport_entry(version: PassportVersion, *, slug: str) -> dict[str, Any]:
@@ -45,7 +50,7 @@ def key_entry(key: SigningKey, *, status: str, at: datetime) -> dict[str, Any]:
 
 def leaf_hash(entry_bytes: bytes) -> str:
     """RFC 9162 section 2.1.1: SHA-256(0x00 || entry), hex."""
-    return hashlib.sha256(b"\x00" + entry_bytes).hexdigest()
+    return merkle.leaf_hash(entry_bytes).hex()
 
 
 def _head() -> LogHead:
@@ -187,3 +192,45 @@ def _repair_first(
         (key.pk, status) != exclude_key for _at, key, status in _missing_key_events()
     ):
         _repair(head, exclude_version=exclude_version, exclude_key=exclude_key)
+
+
+# ---------------------------------------------------------------- reading and checkpoints
+
+
+class LogUnavailable(ApplicationError):
+    status = 503
+
+
+def log_key() -> KeyPair:
+    """The log's own signing key, from LOG_SIGNING_KEY_FILE (made on first use in development)."""
+    pair = read_key_file(settings.LOG_SIGNING_KEY_FILE)
+    if pair is None:
+        if not settings.PASSPORT_AUTO_KEY:
+            raise LogUnavailable(
+                f"no log key in {settings.LOG_SIGNING_KEY_FILE}: provision one (a private "
+                "Ed25519 JWK, like the passport key)",
+                code="no_log_key",
+            )
+        pair = KeyPair.generate()
+        write_key_file(pair, settings.LOG_SIGNING_KEY_FILE)
+    return pair
+
+
+def log_verifier_key() -> str:
+    """The C2SP signed-note verifier key of the log: `<origin>+<key id>+<base64 key>`."""
+    return verifier_key(name=settings.LOG_ORIGIN, public_key=log_key().public)
+
+
+def log_leaf_hashes(*, size: int | None = None) -> list[bytes]:
+    """The leaf hashes of the tree of `size` (the whole log: None), in index order."""
+    rows = LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)
+    if size is not None:
+        rows = rows[:size]
+    return [bytes.fromhex(value) for value in rows]
+
+
+def log_checkpoint(*, leaf_hashes: list[bytes]) -> str:
+    """The signed checkpoint (C2SP tlog-checkpoint in a signed-note) of the tree of these leaves."""
+    pair = log_key()
+    body = checkpoint_body(settings.LOG_ORIGIN, len(leaf_hashes), merkle.root_hash(leaf_hashes))
+    return sign_note(body, name=settings.LOG_ORIGIN, private_seed=pair.seed)

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from core.errors import ApplicationError, NotFound
-from passports.models import PassportVersion
+from passports.models import LogEntry, PassportVersion
 
 from .documents import links
 from .models import Artifact, ArtifactFacet, Capability, ProviderEndpoint
@@ -182,11 +182,21 @@ def with_history(verdict: dict[str, Any]) -> dict[str, Any]:
     """A verification answer with whether the verified version is the passport's latest.
 
     A genuine older version stays `valid: true`; `latest: false` and
-    `latestVersion` tell the verifier that a newer version exists (rollback).
+    `latestVersion` tell the verifier that a newer version exists (rollback);
+    `logIndex` is the version's entry in the transparency log (None if not logged).
     """
-    newest = latest_version_number(slug=verdict.get("slug"))
+    slug, number = verdict.get("slug"), verdict.get("version")
+    newest = latest_version_number(slug=slug)
+    logged = (
+        LogEntry.objects.filter(version__artifact__slug=slug, version__number=number)
+        .values_list("index", flat=True)
+        .first()
+        if newest is not None and isinstance(number, int)
+        else None
+    )
     return {
         **verdict,
-        "latest": newest is not None and verdict.get("version") == newest,
+        "latest": newest is not None and number == newest,
         "latestVersion": newest,
+        "logIndex": logged,
     }

@@ -41,7 +41,11 @@ def _signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     from django.test import override_settings
 
     path = tmp_path_factory.mktemp("keys") / "passport-signing.jwk"
-    with override_settings(PASSPORT_SIGNING_KEY_FILE=path, PASSPORT_AUTO_KEY=True):
+    with override_settings(
+        PASSPORT_SIGNING_KEY_FILE=path,
+        PASSPORT_AUTO_KEY=True,
+        LOG_SIGNING_KEY_FILE=path.with_name("log-signing.jwk"),
+    ):
         yield path
 
 

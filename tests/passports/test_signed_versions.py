@@ -63,6 +63,7 @@ def test_served_document_is_signed_and_verifies(seeds: list[str], api: Any) -> N
         # Whether this is the passport's newest version (issue 12: rollback is visible).
         "latest": True,
         "latestVersion": 1,
+        "logIndex": 3,  # after the key (0) and the two seeds imported before it
     }
     assert api.get("/api/v1/verify", {"slug": SLUG}).json()["valid"] is True
     assert validate(document) == []
@@ -256,6 +257,7 @@ def test_rotation_keeps_old_versions_valid_and_revocation_ends_them(
         "reason": "key revoked",
         "latest": False,
         "latestVersion": 2,
+        "logIndex": 3,
     }
     assert api.get("/api/v1/verify", {"slug": SLUG, "version": 1}).json()["reason"] == "key revoked"
     assert verify_post(api, v2)["valid"] is True
@@ -324,7 +326,9 @@ def test_an_older_version_verifies_but_says_it_is_superseded(
         False,
         2,
     )
+    assert old["logIndex"] == 3
     new = api.get("/api/v1/verify", {"slug": SLUG}).json()
+    assert new["logIndex"] == 4
     assert (new["valid"], new["version"], new["latest"], new["latestVersion"]) == (True, 2, True, 2)
     held = verify_post(api, first)
     assert (held["valid"], held["latest"], held["latestVersion"]) == (True, False, 2)
