@@ -15,7 +15,7 @@ from registry.apis import (
     jwks,
     schema_json,
 )
-from registry.log_apis import LogApi, LogConsistencyApi, LogProofApi
+from registry.log_apis import LogApi, LogConsistencyApi, LogProofApi, PassportBundleApi
 
 api_v1 = [
     path("api/v1/passport", PassportListApi.as_view(), name="passport-list"),
@@ -30,6 +30,7 @@ api_v1 = [
         PassportEndpointsApi.as_view(),
         name="passport-endpoints",
     ),
+    path("api/v1/passport/<str:slug>/bundle", PassportBundleApi.as_view(), name="passport-bundle"),
     path("api/v1/passport/<str:slug>/probes", PassportProbesApi.as_view(), name="passport-probes"),
     path("api/v1/validate", ValidateApi.as_view(), name="validate"),
     path("api/v1/verify", VerifyApi.as_view(), name="verify"),

@@ -1,6 +1,10 @@
-"""Verify a passport offline: python -m passports.verify FILE [--jwks FILE_OR_URL] [--key BASE64].
+"""Verify a passport offline: python -m passports.verify FILE [--jwks FILE_OR_URL] [--key BASE64]
+[--log-key VERIFIER_KEY].
 
-Needs only PyNaCl and rfc8785. Exit status: 0 valid, 1 invalid (the reason is
+FILE is a served passport document, or a bundle (GET /api/v1/passport/<slug>/bundle),
+which --log-key also checks against the transparency log: the entry, the inclusion
+proof and the checkpoint's signature (passports.bundle). Needs only PyNaCl and
+rfc8785. Exit status: 0 valid, 1 invalid (the failing step and reason are
 printed), 2 usage error (unreadable file, not a passport, no key given).
 """
 
@@ -13,7 +17,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from .bundle import is_bundle, verify_bundle
 from .canonical import MAX_DOCUMENT_BYTES, DocumentError, parse_json
+from .note import NoteError
 from .signing import (
     PublishedKey,
     SignatureFormatError,
@@ -72,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", help="a served passport document (file, URL, or - for stdin)")
     parser.add_argument("--jwks", help="JWKS file or URL (e.g. https://HOST/.well-known/jwks.json)")
     parser.add_argument("--key", help="an Ed25519 public key, standard base64 (32 bytes)")
+    parser.add_argument(
+        "--log-key",
+        help="the log's signed-note verifier key (GET /api/v1/log: verifierKey); checks a bundle",
+    )
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
     try:
         args = parser.parse_args(argv)
@@ -79,7 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if exc.code else EXIT_VALID
     try:
         keys = load_keys(args.jwks, args.key)
-        verdict = verify_document(_parse(args.file), keys)
+        document = _parse(args.file)
+        if is_bundle(document) or args.log_key:
+            return _bundle(document, keys, args.log_key, as_json=args.json)
+        verdict = verify_document(document, keys)
     except (UsageError, DocumentError) as exc:
         message = exc.message if isinstance(exc, DocumentError) else str(exc)
         print(f"error: {message}", file=sys.stderr)
@@ -93,6 +106,31 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print(f"invalid: {verdict.reason}")
+    return EXIT_VALID if verdict.valid else EXIT_INVALID
+
+
+def _bundle(
+    document: Any, keys: dict[str, PublishedKey], log_key: str | None, *, as_json: bool
+) -> int:
+    if not is_bundle(document):
+        raise UsageError(
+            "--log-key checks a bundle (document, logEntry, logIndex, inclusion, checkpoint)"
+        )
+    if not log_key:
+        raise UsageError("a bundle needs --log-key VERIFIER_KEY (GET /api/v1/log: verifierKey)")
+    try:
+        verdict = verify_bundle(document, keys=keys, log_key=log_key)
+    except NoteError as exc:
+        raise UsageError(f"--log-key: {exc}") from exc
+    if as_json:
+        print(json.dumps(verdict.as_dict()))
+    elif verdict.valid:
+        print(
+            f"valid: {verdict.slug} version {verdict.version}, logged at index "
+            f"{verdict.log_index} of a tree of {verdict.tree_size} signed by the log"
+        )
+    else:
+        print(f"invalid at {verdict.step}: {verdict.reason}")
     return EXIT_VALID if verdict.valid else EXIT_INVALID
 
 

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.http import base_url
 from core.errors import ApplicationError, NotFound
 from passports import merkle
 from passports.log import log_checkpoint, log_leaf_hashes, log_verifier_key
@@ -35,7 +36,7 @@ from passports.tiles import (
     tile_width,
 )
 
-from .selectors import artifact_get, version_get
+from .selectors import artifact_get, served_document, version_get
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=5"
@@ -178,3 +179,34 @@ class LogConsistencyApi(APIView):
         old = _size(request, "from", largest=new, what="to")
         proof = merkle.consistency_proof(old, leaves[:new])
         return Response({"from": old, "to": new, "proof": [_b64(h) for h in proof]})
+
+
+class PassportBundleApi(APIView):
+    @extend_schema(
+        summary="A passport with its log entry, inclusion proof and checkpoint, for offline checks",
+        parameters=[OpenApiParameter("version", int, description="an older version")],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        artifact = artifact_get(slug=slug)
+        version = version_get(artifact=artifact, number=request.query_params.get("version"))
+        entry = LogEntry.objects.filter(version=version).first()
+        if entry is None:
+            raise NotFound(
+                f"{slug} version {version.number} is not in the log yet", field="version"
+            )
+        proof = proof_of(entry=entry, leaves=log_leaf_hashes())
+        document = served_document(
+            version=version,
+            slug=artifact.slug,
+            base_url=base_url(request),
+            warnings=[warning.as_dict() for warning in artifact.warnings.all()],
+        )
+        return Response(
+            {
+                "document": document,
+                "logEntry": entry.entry,
+                "logIndex": entry.index,
+                "inclusion": proof["inclusion"],
+                "checkpoint": proof["checkpoint"],
+            }
+        )
