@@ -320,3 +320,18 @@ def test_detail_query_count_does_not_grow_with_the_passport(
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] == 7
+
+
+def test_old_versions_say_they_are_superseded(
+    client: Client, seeds: list[str], seed_documents: dict[str, Any]
+) -> None:
+    import copy
+
+    from registry.services import passport_import
+
+    changed = copy.deepcopy(seed_documents[MAVERICK])
+    changed["passport"]["unfragile"]["capabilities"][0]["description"] += " Changed."
+    assert passport_import(document=changed).status == "updated"
+    html = client.get(f"/passports/{MAVERICK}").content.decode()
+    assert '<span class="badge ok">latest</span>' in html
+    assert html.count('<span class="badge muted">superseded by v2</span>') == 1
