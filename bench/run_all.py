@@ -8,6 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_catalogs  # noqa: E402
+import log  # noqa: E402
 import match_quality  # noqa: E402
 import pages  # noqa: E402
 import passport_requests  # noqa: E402
@@ -21,6 +22,7 @@ if __name__ == "__main__":
         passport_requests.main(var_dir)
         pages.main(var_dir)
         verify.main(var_dir)
+        log.main([])
         match_quality.main(var_dir)
         resolve_latency.main([])
         probe_throughput.main()
