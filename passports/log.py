@@ -15,6 +15,7 @@ happened.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -221,16 +222,82 @@ def log_verifier_key() -> str:
     return verifier_key(name=settings.LOG_ORIGIN, public_key=log_key().public)
 
 
+class _Leaves:
+    """The leaf hashes read so far, per process. The log only grows, so a request reads
+    only the entries appended since; a log that is not the one read before (another
+    database, a test's fresh one) is read again from the start."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.hashes: list[bytes] = []
+        self.tree: LogTree | None = None
+
+    def current(self) -> list[bytes]:
+        with self.lock:
+            known = len(self.hashes)
+            if known:
+                still = (
+                    LogEntry.objects.filter(index=known - 1)
+                    .values_list("leaf_hash", flat=True)
+                    .first()
+                )
+                if still is None or bytes.fromhex(still) != self.hashes[-1]:
+                    self.hashes, self.tree, known = [], None, 0
+            self.hashes += [
+                bytes.fromhex(value)
+                for value in LogEntry.objects.filter(index__gte=known)
+                .order_by("index")
+                .values_list("leaf_hash", flat=True)
+            ]
+            return list(self.hashes)
+
+    def tree_of(self, leaves: list[bytes]) -> LogTree:
+        with self.lock:
+            tree = self.tree
+            if tree is None or tree.size != len(leaves) or tree.last != (leaves or [b""])[-1]:
+                tree = self.tree = LogTree(leaves)
+            return tree
+
+
+_leaves = _Leaves()
+
+
 def log_leaf_hashes(*, size: int | None = None) -> list[bytes]:
     """The leaf hashes of the tree of `size` (the whole log: None), in index order."""
-    rows = LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)
-    if size is not None:
-        rows = rows[:size]
-    return [bytes.fromhex(value) for value in rows]
+    leaves = _leaves.current()
+    return leaves if size is None else leaves[:size]
+
+
+def log_tree(leaves: list[bytes]) -> LogTree:
+    """The tree of these leaves (the whole log as log_leaf_hashes gave it), hashed once
+    per size in this process."""
+    return _leaves.tree_of(leaves)
+
+
+class LogTree:
+    """The tree of some leaves, hashed once: its root, proofs and signed checkpoint."""
+
+    def __init__(self, leaf_hashes: list[bytes]) -> None:
+        self.size = len(leaf_hashes)
+        self.last = leaf_hashes[-1] if leaf_hashes else b""
+        levels = merkle.tree_levels(leaf_hashes)
+        self._subtree = lambda height, index: levels[height][index]
+        self.root = merkle.root_from(tree_size=self.size, subtree=self._subtree)
+
+    def inclusion(self, index: int) -> list[bytes]:
+        return merkle.inclusion_proof_from(index=index, tree_size=self.size, subtree=self._subtree)
+
+    def consistency(self, old_size: int) -> list[bytes]:
+        return merkle.consistency_proof_from(
+            old_size=old_size, new_size=self.size, subtree=self._subtree
+        )
+
+    def checkpoint(self) -> str:
+        """The signed checkpoint (C2SP tlog-checkpoint in a signed-note) of this tree."""
+        body = checkpoint_body(settings.LOG_ORIGIN, self.size, self.root)
+        return sign_note(body, name=settings.LOG_ORIGIN, private_seed=log_key().seed)
 
 
 def log_checkpoint(*, leaf_hashes: list[bytes]) -> str:
-    """The signed checkpoint (C2SP tlog-checkpoint in a signed-note) of the tree of these leaves."""
-    pair = log_key()
-    body = checkpoint_body(settings.LOG_ORIGIN, len(leaf_hashes), merkle.root_hash(leaf_hashes))
-    return sign_note(body, name=settings.LOG_ORIGIN, private_seed=pair.seed)
+    """The signed checkpoint of the tree of these leaves."""
+    return LogTree(leaf_hashes).checkpoint()

@@ -23,8 +23,7 @@ from rest_framework.views import APIView
 
 from api.http import base_url
 from core.errors import ApplicationError, NotFound
-from passports import merkle
-from passports.log import log_checkpoint, log_leaf_hashes, log_verifier_key
+from passports.log import LogTree, log_leaf_hashes, log_tree, log_verifier_key
 from passports.models import LogEntry
 from passports.tiles import (
     ENTRIES,
@@ -65,7 +64,7 @@ def _b64(value: bytes) -> str:
 
 def checkpoint(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
-        log_checkpoint(leaf_hashes=log_leaf_hashes()), content_type="text/plain; charset=utf-8"
+        log_tree(log_leaf_hashes()).checkpoint(), content_type="text/plain; charset=utf-8"
     )
     response["Cache-Control"] = SHORT
     return response
@@ -143,13 +142,14 @@ class LogProofApi(APIView):
 
 def proof_of(*, entry: LogEntry, leaves: list[bytes]) -> dict[str, Any]:
     """An entry's inclusion proof in the tree of `leaves`, with that tree's signed checkpoint."""
+    tree = log_tree(leaves)
     return {
         "index": entry.index,
-        "treeSize": len(leaves),
-        "rootHash": _b64(merkle.root_hash(leaves)),
+        "treeSize": tree.size,
+        "rootHash": _b64(tree.root),
         "entry": entry.entry,
-        "inclusion": [_b64(h) for h in merkle.inclusion_proof(entry.index, leaves)],
-        "checkpoint": log_checkpoint(leaf_hashes=leaves),
+        "inclusion": [_b64(h) for h in tree.inclusion(entry.index)],
+        "checkpoint": tree.checkpoint(),
     }
 
 
@@ -177,7 +177,7 @@ class LogConsistencyApi(APIView):
         leaves = log_leaf_hashes()
         new = _size(request, "to", largest=len(leaves), what="the log's size")
         old = _size(request, "from", largest=new, what="to")
-        proof = merkle.consistency_proof(old, leaves[:new])
+        proof = LogTree(leaves[:new]).consistency(old)
         return Response({"from": old, "to": new, "proof": [_b64(h) for h in proof]})
 
 
