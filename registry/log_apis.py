@@ -107,7 +107,9 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
 
 
 class LogApi(APIView):
-    @extend_schema(summary="The transparency log: origin, verifier key, size, entry formats")
+    @extend_schema(
+        summary="The transparency log: origin, verifier key, size, entry formats", responses=dict
+    )
     def get(self, request: Request) -> Response:
         return Response(
             {
@@ -123,6 +125,7 @@ class LogProofApi(APIView):
     @extend_schema(
         summary="Inclusion proof of a passport version, against the checkpoint it returns",
         parameters=[OpenApiParameter("slug", str, required=True), OpenApiParameter("version", int)],
+        responses=dict,
     )
     def get(self, request: Request) -> Response:
         slug = request.query_params.get("slug")
@@ -172,6 +175,7 @@ class LogConsistencyApi(APIView):
             OpenApiParameter("from", int, required=True),
             OpenApiParameter("to", int, required=True),
         ],
+        responses=dict,
     )
     def get(self, request: Request) -> Response:
         leaves = log_leaf_hashes()
@@ -185,6 +189,7 @@ class PassportBundleApi(APIView):
     @extend_schema(
         summary="A passport with its log entry, inclusion proof and checkpoint, for offline checks",
         parameters=[OpenApiParameter("version", int, description="an older version")],
+        responses=dict,
     )
     def get(self, request: Request, slug: str) -> Response:
         artifact = artifact_get(slug=slug)
