@@ -80,6 +80,14 @@ LOG_SIGNING_KEY_FILE = Path(
     env_str("LOG_SIGNING_KEY_FILE", str(VAR_DIR / "keys" / "log-signing.jwk"))
 )
 LOG_ORIGIN = env_str("LOG_ORIGIN", f"{PASSPORT_SIGNER}/log")
+# Witnesses that cosign the log's checkpoints: "URL COSIGNER_KEY" pairs separated by
+# commas (the key as `python -m passports.witness --print-key` prints it).
+LOG_WITNESSES = [
+    tuple(item.split()) for item in env_str("LOG_WITNESSES", "").split(",") if item.strip()
+]
+if any(len(pair) != 2 for pair in LOG_WITNESSES):
+    raise ImproperlyConfigured("LOG_WITNESSES: give 'URL COSIGNER_KEY' pairs, comma-separated")
+LOG_WITNESS_INTERVAL_SECONDS = env_int("LOG_WITNESS_INTERVAL_SECONDS", 60)
 
 # Catalog files for `make run` when OpenRouter's live API does not answer.
 _default_catalog_dir = BASE_DIR.parent / "shared" / "data"
@@ -257,6 +265,10 @@ PROBE_LONG_CONTEXT_TOKENS = env_int("PROBE_LONG_CONTEXT_TOKENS", 4000)
 OUTCOMES_INTERVAL_SECONDS = env_int("OUTCOMES_INTERVAL_SECONDS", 3600)
 CELERY_BEAT_SCHEDULE = {
     "probes-round": {"task": "probes.schedule", "schedule": float(PROBE_INTERVAL_SECONDS)},
+    "log-witnesses": {
+        "task": "passports.push_checkpoint",
+        "schedule": float(LOG_WITNESS_INTERVAL_SECONDS),
+    },
     "outcomes-round": {
         "task": "matching.apply_outcomes",
         "schedule": float(OUTCOMES_INTERVAL_SECONDS),

@@ -7,7 +7,9 @@ in this order (the first that fails is named):
 1. signature: the passport's Ed25519 signature verifies with the registry's keys;
 2. entry: the log entry recomputed from the document is the logged one;
 3. checkpoint: the checkpoint is a signed-note by the log's key, for its origin;
-4. inclusion: the entry's leaf is in the checkpoint's tree (RFC 9162 2.1.3.2).
+4. witness: when witness keys are given, at least one of them cosigned it
+   (C2SP tlog-cosignature v1);
+5. inclusion: the entry's leaf is in the checkpoint's tree (RFC 9162 2.1.3.2).
 
 Pure: PyNaCl and rfc8785 only, like the rest of the offline verifier.
 """
@@ -17,16 +19,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .canonical import DocumentError, canonical_bytes, signed_bytes
+from .cosignature import cosigned_by, parse_cosigner_vkey
 from .merkle import ProofError, leaf_hash, verify_inclusion
 from .note import NoteError, open_checkpoint, parse_verifier_key
 from .signing import PublishedKey, verify_document
 
-STEPS = ("signature", "entry", "checkpoint", "inclusion")
+STEPS = ("signature", "entry", "checkpoint", "witness", "inclusion")
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,17 @@ def passport_entry_bytes(passport: Mapping[str, Any]) -> bytes:
     )
 
 
-def verify_bundle(bundle: Any, *, keys: Mapping[str, PublishedKey], log_key: str) -> BundleVerdict:
+def verify_bundle(
+    bundle: Any,
+    *,
+    keys: Mapping[str, PublishedKey],
+    log_key: str,
+    witness_keys: Sequence[str] = (),
+) -> BundleVerdict:
     """Check a bundle offline; the verdict names the first failing step. Raises NoteError for a
     log key that is not a verifier key string (a usage error, not a bad bundle)."""
     verifier = parse_verifier_key(log_key)
+    cosigners = [parse_cosigner_vkey(key) for key in witness_keys]
     if not is_bundle(bundle):
         return BundleVerdict(False, "signature", "not a bundle: no document and checkpoint")
     document = bundle["document"]
@@ -104,6 +114,11 @@ def verify_bundle(bundle: Any, *, keys: Mapping[str, PublishedKey], log_key: str
         )
     except NoteError as exc:
         return BundleVerdict(False, "checkpoint", str(exc), **where)
+
+    if cosigners and not cosigned_by(bundle["checkpoint"], cosigners):
+        return BundleVerdict(
+            False, "witness", "no cosignature by a given witness on the checkpoint", **where
+        )
 
     index = bundle.get("logIndex")
     where_logged = {**where, "log_index": index, "tree_size": checkpoint.size}

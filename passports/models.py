@@ -142,3 +142,22 @@ class LogHead(models.Model):
 
     def __str__(self) -> str:
         return f"log of {self.size} entries"
+
+
+class Cosignature(models.Model):
+    """A witness's cosignature line on the checkpoint of one tree (size and root)."""
+
+    size = models.PositiveBigIntegerField()
+    root = models.CharField(max_length=64)  # hex
+    witness = models.CharField(max_length=200)  # the cosigner's name
+    line = models.TextField()  # the note signature line, with its newline
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["size", "witness"]
+        constraints = [
+            models.UniqueConstraint(fields=["size", "root", "witness"], name="cosigned_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} on {self.size}"

@@ -82,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         "--log-key",
         help="the log's signed-note verifier key (GET /api/v1/log: verifierKey); checks a bundle",
     )
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a witness's cosigner key; the bundle's checkpoint must carry its cosignature "
+        "(repeat for several: one is enough)",
+    )
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
     try:
         args = parser.parse_args(argv)
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         keys = load_keys(args.jwks, args.key)
         document = _parse(args.file)
         if is_bundle(document) or args.log_key:
-            return _bundle(document, keys, args.log_key, as_json=args.json)
+            return _bundle(document, keys, args.log_key, args.witness, as_json=args.json)
         verdict = verify_document(document, keys)
     except (UsageError, DocumentError) as exc:
         message = exc.message if isinstance(exc, DocumentError) else str(exc)
@@ -110,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bundle(
-    document: Any, keys: dict[str, PublishedKey], log_key: str | None, *, as_json: bool
+    document: Any,
+    keys: dict[str, PublishedKey],
+    log_key: str | None,
+    witnesses: list[str],
+    *,
+    as_json: bool,
 ) -> int:
     if not is_bundle(document):
         raise UsageError(
@@ -119,9 +131,9 @@ def _bundle(
     if not log_key:
         raise UsageError("a bundle needs --log-key VERIFIER_KEY (GET /api/v1/log: verifierKey)")
     try:
-        verdict = verify_bundle(document, keys=keys, log_key=log_key)
+        verdict = verify_bundle(document, keys=keys, log_key=log_key, witness_keys=witnesses)
     except NoteError as exc:
-        raise UsageError(f"--log-key: {exc}") from exc
+        raise UsageError(f"--log-key or --witness: {exc}") from exc
     if as_json:
         print(json.dumps(verdict.as_dict()))
     elif verdict.valid:

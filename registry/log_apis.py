@@ -34,6 +34,7 @@ from passports.tiles import (
     tile_hashes,
     tile_width,
 )
+from passports.witnessing import cosigned_checkpoint
 
 from .selectors import artifact_get, served_document, version_get
 
@@ -64,7 +65,7 @@ def _b64(value: bytes) -> str:
 
 def checkpoint(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
-        log_tree(log_leaf_hashes()).checkpoint(), content_type="text/plain; charset=utf-8"
+        cosigned_checkpoint(log_tree(log_leaf_hashes())), content_type="text/plain; charset=utf-8"
     )
     response["Cache-Control"] = SHORT
     return response
@@ -152,7 +153,7 @@ def proof_of(*, entry: LogEntry, leaves: list[bytes]) -> dict[str, Any]:
         "rootHash": _b64(tree.root),
         "entry": entry.entry,
         "inclusion": [_b64(h) for h in tree.inclusion(entry.index)],
-        "checkpoint": tree.checkpoint(),
+        "checkpoint": cosigned_checkpoint(tree),
     }
 
 

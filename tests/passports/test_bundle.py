@@ -117,4 +117,4 @@ def test_usage_errors_exit_2(fetched: tuple[dict[str, Any], list[str]], tmp_path
     )
     done = verify(tmp_path, bundle, *args[:2], "--log-key", "not-a-key")
     assert done.returncode == 2
-    assert done.stderr.startswith("error: --log-key: ")
+    assert done.stderr.startswith("error: --log-key or --witness: ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -92,3 +93,51 @@ def test_the_witness_cosigns_a_growing_log_and_refuses_a_fork(
     assert add(base, 5, [], unsigned).status_code == 403
     assert add(base, 9, [], second).status_code == 400
     assert base64.b64decode(vkey.split("+", 2)[2])[0] == 4
+
+
+def test_checkpoints_carry_cosignatures_and_the_verifier_can_require_one(
+    witness: tuple[str, str],
+    client: Any,
+    api: Any,
+    settings: Any,
+    tmp_path: Path,
+    seed_documents: dict[str, Any],
+) -> None:
+    from passports.witnessing import checkpoint_push
+
+    base, vkey = witness
+    settings.LOG_WITNESSES = [(base, vkey)]
+    assert checkpoint_push() == 1
+    assert checkpoint_push() == 1  # held already: nothing sent again
+    cosigner = parse_cosigner_vkey(vkey)
+    assert cosigned_by(client.get("/log/checkpoint").content.decode(), [cosigner]) == [
+        "witness.local/w1"
+    ]
+
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(api.get("/.well-known/jwks.json").content.decode())
+    log = api.get("/api/v1/log").json()["verifierKey"]
+
+    def verify(bundle: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        path = tmp_path / "bundle.json"
+        path.write_text(json.dumps(bundle))
+        command = [
+            sys.executable, "-m", "passports.verify", str(path),
+            "--jwks", str(jwks), "--log-key", log, "--witness", vkey,
+        ]  # fmt: skip
+        return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
+
+    scout = "meta-llama-llama-4-scout"
+    assert verify(api.get(f"/api/v1/passport/{scout}/bundle").json()).returncode == 0
+
+    # A new tree the witness has not seen yet: a bundle against it lacks the cosignature.
+    changed = copy.deepcopy(seed_documents["liquid-lfm-2-24b-a2b"])
+    changed["passport"]["unfragile"]["capabilities"][0]["description"] += " Changed."
+    assert passport_import(document=changed).status == "updated"
+    fresh = verify(api.get(f"/api/v1/passport/{scout}/bundle").json())
+    assert (fresh.returncode, fresh.stdout) == (
+        1,
+        "invalid at witness: no cosignature by a given witness on the checkpoint\n",
+    )
+    assert checkpoint_push() == 1  # from the size it cosigned, with a consistency proof
+    assert verify(api.get(f"/api/v1/passport/{scout}/bundle").json()).returncode == 0
