@@ -31,6 +31,7 @@ from .selectors import (
     served_document,
     version_get,
     version_list,
+    version_of,
     with_history,
 )
 from .services import DocumentRejected, passport_import, passport_validate
@@ -178,11 +179,7 @@ class VerifyApi(APIView):
         responses=dict,
     )
     def get(self, request: Request) -> Response:
-        slug = request.query_params.get("slug")
-        if not slug:
-            raise ApplicationError("slug is required", field="slug")
-        artifact = artifact_get(slug=slug)
-        version = version_get(artifact=artifact, number=request.query_params.get("version"))
+        version = version_of(request.query_params)
         return Response(with_history(version_verify(version=version).as_dict()))
 
     @extend_schema(summary="Verify a whole served document", request=dict, responses=dict)

@@ -36,7 +36,7 @@ from passports.tiles import (
 )
 from passports.witnessing import cosigned_checkpoint
 
-from .selectors import artifact_get, served_document, version_get
+from .selectors import artifact_get, served_document, version_get, version_of
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=5"
@@ -129,12 +129,8 @@ class LogProofApi(APIView):
         responses=dict,
     )
     def get(self, request: Request) -> Response:
-        slug = request.query_params.get("slug")
-        if not slug:
-            raise ApplicationError("slug is required", field="slug")
-        version = version_get(
-            artifact=artifact_get(slug=slug), number=request.query_params.get("version")
-        )
+        version = version_of(request.query_params)
+        slug = version.artifact.slug
         entry = LogEntry.objects.filter(version=version).first()
         if entry is None:
             raise NotFound(

@@ -200,3 +200,11 @@ def with_history(verdict: dict[str, Any]) -> dict[str, Any]:
         "latestVersion": newest,
         "logIndex": logged,
     }
+
+
+def version_of(params: Mapping[str, Any]) -> PassportVersion:
+    """The version `?slug=&version=` names (the latest without `version`); 4xx naming the field."""
+    slug = params.get("slug")
+    if not slug:
+        raise ApplicationError("slug is required", field="slug")
+    return version_get(artifact=artifact_get(slug=slug), number=params.get("version"))

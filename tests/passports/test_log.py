@@ -8,7 +8,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-import rfc8785
 from django.core.management import call_command
 
 from passports.log import log_repair
@@ -16,6 +15,7 @@ from passports.models import LogEntry, PassportVersion, SigningKey
 from registry.models import Artifact
 from registry.refresh import artifacts_refresh
 from tests.conftest import served
+from tests.registry.test_log_api import entry_of
 
 pytestmark = pytest.mark.django_db
 SCOUT = "meta-llama-llama-4-scout"
@@ -23,22 +23,6 @@ SCOUT = "meta-llama-llama-4-scout"
 
 def _entries() -> list[dict[str, Any]]:
     return [json.loads(entry) for entry in LogEntry.objects.values_list("entry", flat=True)]
-
-
-def _recomputed(document: dict[str, Any]) -> bytes:
-    """A passport entry as anyone can recompute it from the served document (README)."""
-    passport = document["passport"]
-    signed = rfc8785.dumps({k: v for k, v in passport.items() if k != "signature"})
-    return rfc8785.dumps(
-        {
-            "type": "passport",
-            "slug": passport["unfragile"]["artifact"]["slug"],
-            "version": passport["version"],
-            "digest": "sha256:" + hashlib.sha256(signed).hexdigest(),
-            "keyId": passport["keyId"],
-            "signedAt": passport["signedAt"],
-        }
-    )
 
 
 def test_every_signed_version_and_key_event_is_logged_in_order(seeds: list[str], api: Any) -> None:
@@ -57,7 +41,7 @@ def test_every_signed_version_and_key_event_is_logged_in_order(seeds: list[str],
     assert list(LogEntry.objects.values_list("index", flat=True)) == [0, 1, 2, 3]
     for logged in LogEntry.objects.filter(kind="passport"):
         assert logged.version is not None
-        data = _recomputed(served(api, logged.version.artifact.slug))
+        data = entry_of(served(api, logged.version.artifact.slug))
         assert logged.entry.encode("utf-8") == data
         assert logged.leaf_hash == hashlib.sha256(b"\x00" + data).hexdigest()
 
