@@ -177,7 +177,7 @@ class LogConsistencyApi(APIView):
     def get(self, request: Request) -> Response:
         leaves = log_leaf_hashes()
         new = _size(request, "to", largest=len(leaves), what="the log's size")
-        old = _size(request, "from", largest=new, what="to")
+        old = _size(request, "from", largest=new, what="the value of to")
         proof = LogTree(leaves[:new]).consistency(old)
         return Response({"from": old, "to": new, "proof": [_b64(h) for h in proof]})
 
