@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -202,9 +203,22 @@ class LogUnavailable(ApplicationError):
     status = 503
 
 
+_log_keys: dict[tuple[str, int], KeyPair] = {}
+
+
 def log_key() -> KeyPair:
-    """The log's own signing key, from LOG_SIGNING_KEY_FILE (made on first use in development)."""
-    pair = read_key_file(settings.LOG_SIGNING_KEY_FILE)
+    """The log's own signing key, from LOG_SIGNING_KEY_FILE (made on first use in development).
+
+    Read once per file version (path and modification time), not on every checkpoint.
+    """
+    path = Path(settings.LOG_SIGNING_KEY_FILE)
+    try:
+        stamp = (str(path), path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        stamp = (str(path), -1)
+    if stamp in _log_keys:
+        return _log_keys[stamp]
+    pair = read_key_file(path)
     if pair is None:
         if not settings.PASSPORT_AUTO_KEY:
             raise LogUnavailable(
@@ -213,7 +227,9 @@ def log_key() -> KeyPair:
                 code="no_log_key",
             )
         pair = KeyPair.generate()
-        write_key_file(pair, settings.LOG_SIGNING_KEY_FILE)
+        write_key_file(pair, path)
+        return pair
+    _log_keys[stamp] = pair
     return pair
 
 
@@ -280,24 +296,27 @@ class LogTree:
     def __init__(self, leaf_hashes: list[bytes]) -> None:
         self.size = len(leaf_hashes)
         self.last = leaf_hashes[-1] if leaf_hashes else b""
-        levels = merkle.tree_levels(leaf_hashes)
-        self._subtree = lambda height, index: levels[height][index]
+        self.levels = merkle.tree_levels(leaf_hashes)
+        self._subtree = lambda height, index: self.levels[height][index]
         self.root = merkle.root_from(tree_size=self.size, subtree=self._subtree)
+        self._signed: dict[tuple[str, bytes], str] = {}
 
     def inclusion(self, index: int) -> list[bytes]:
         return merkle.inclusion_proof_from(index=index, tree_size=self.size, subtree=self._subtree)
 
-    def consistency(self, old_size: int) -> list[bytes]:
+    def consistency(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """From old_size to new_size (this tree's size by default): the complete subtrees of
+        any prefix are this tree's own, so no smaller tree is hashed again."""
         return merkle.consistency_proof_from(
-            old_size=old_size, new_size=self.size, subtree=self._subtree
+            old_size=old_size,
+            new_size=self.size if new_size is None else new_size,
+            subtree=self._subtree,
         )
 
     def checkpoint(self) -> str:
         """The signed checkpoint (C2SP tlog-checkpoint in a signed-note) of this tree."""
-        body = checkpoint_body(settings.LOG_ORIGIN, self.size, self.root)
-        return sign_note(body, name=settings.LOG_ORIGIN, private_seed=log_key().seed)
-
-
-def log_checkpoint(*, leaf_hashes: list[bytes]) -> str:
-    """The signed checkpoint of the tree of these leaves."""
-    return LogTree(leaf_hashes).checkpoint()
+        origin, seed = settings.LOG_ORIGIN, log_key().seed
+        if (origin, seed) not in self._signed:
+            body = checkpoint_body(origin, self.size, self.root)
+            self._signed[origin, seed] = sign_note(body, name=origin, private_seed=seed)
+        return self._signed[origin, seed]

@@ -23,15 +23,15 @@ from rest_framework.views import APIView
 
 from api.http import base_url
 from core.errors import ApplicationError, NotFound
-from passports.log import LogTree, log_leaf_hashes, log_tree, log_verifier_key
+from passports.log import log_leaf_hashes, log_tree, log_verifier_key
 from passports.models import LogEntry
 from passports.tiles import (
     ENTRIES,
+    TILE_HEIGHT,
     TILE_WIDTH,
     TileError,
     entry_bundle,
     parse_tile_path,
-    tile_hashes,
     tile_width,
 )
 from passports.witnessing import cosigned_checkpoint
@@ -75,7 +75,8 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
     """A hash tile or an entry bundle; 404 for a path that names no tile of this tree."""
     try:
         address = parse_tile_path(path)
-        size = LogEntry.objects.count()
+        leaves = log_leaf_hashes()
+        size = len(leaves)
         available = tile_width(level=address.level, index=address.index, tree_size=size)
     except TileError as exc:
         return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
@@ -95,12 +96,8 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
             entry.encode("utf-8") for entry in entries.values_list("entry", flat=True)
         )
     else:
-        leaves = log_leaf_hashes(size=size)
-        body = b"".join(
-            tile_hashes(
-                level=address.level, index=address.index, tree_size=size, leaf_hashes=leaves
-            )[:width]
-        )
+        # Level L holds the roots of complete subtrees of 256**L leaves, hashed once per size.
+        body = b"".join(log_tree(leaves).levels[address.level * TILE_HEIGHT][first : first + width])
     response = HttpResponse(body, content_type="application/octet-stream")
     # A full tile, and any partial tile, never changes once served: the tree only grows.
     response["Cache-Control"] = IMMUTABLE
@@ -178,7 +175,7 @@ class LogConsistencyApi(APIView):
         leaves = log_leaf_hashes()
         new = _size(request, "to", largest=len(leaves), what="the log's size")
         old = _size(request, "from", largest=new, what="the value of to")
-        proof = LogTree(leaves[:new]).consistency(old)
+        proof = log_tree(leaves).consistency(old, new)
         return Response({"from": old, "to": new, "proof": [_b64(h) for h in proof]})
 
 
