@@ -59,7 +59,7 @@ def outcomes_apply(*, batch: int = 100_000) -> int:
 
     def apply(artifact: Artifact) -> None:
         for cap in Capability.objects.filter(
-            artifact=artifact, capability_id__in=set(matched) | set(judged)
+            artifact=artifact, capability_id__in=matched.keys() | judged.keys()
         ):
             seen = matched.get(cap.capability_id, [])
             if seen:

@@ -58,20 +58,32 @@ def is_bundle(document: Any) -> bool:
     return isinstance(document, Mapping) and "document" in document and "checkpoint" in document
 
 
+def passport_entry(
+    *, slug: Any, version: Any, digest_hex: str, key_id: Any, signed_at: Any
+) -> dict[str, Any]:
+    """The log entry of a signed passport version (the one format, README)."""
+    return {
+        "type": "passport",
+        "slug": slug,
+        "version": version,
+        "digest": f"sha256:{digest_hex}",
+        "keyId": key_id,
+        "signedAt": signed_at,
+    }
+
+
 def passport_entry_bytes(passport: Mapping[str, Any]) -> bytes:
-    """The log entry of a served passport, as the registry logs it (README)."""
+    """The log entry of a served passport, recomputed from it as anyone can."""
     unfragile = passport.get("unfragile")
     artifact = unfragile.get("artifact") if isinstance(unfragile, Mapping) else None
-    slug = artifact.get("slug") if isinstance(artifact, Mapping) else None
     return canonical_bytes(
-        {
-            "type": "passport",
-            "slug": slug,
-            "version": passport.get("version"),
-            "digest": "sha256:" + hashlib.sha256(signed_bytes(dict(passport))).hexdigest(),
-            "keyId": passport.get("keyId"),
-            "signedAt": passport.get("signedAt"),
-        }
+        passport_entry(
+            slug=artifact.get("slug") if isinstance(artifact, Mapping) else None,
+            version=passport.get("version"),
+            digest_hex=hashlib.sha256(signed_bytes(dict(passport))).hexdigest(),
+            key_id=passport.get("keyId"),
+            signed_at=passport.get("signedAt"),
+        )
     )
 
 

@@ -27,6 +27,7 @@ from core.errors import ApplicationError
 from core.time import timestamp
 
 from . import merkle
+from .bundle import passport_entry
 from .canonical import canonical_bytes
 from .keys import read_key_file, write_key_file
 from .models import LogEntry, LogHead, PassportVersion, SigningKey
@@ -34,16 +35,16 @@ from .note import checkpoint_body, sign_note, verifier_key
 from .signing import KeyPair
 
 
-def passport_entry(version: PassportVersion, *, slug: str) -> dict[str, Any]:
-    """The log entry of a signed version: what anyone can recompute from the served passport."""
-    return {
-        "type": "passport",
-        "slug": slug,
-        "version": version.number,
-        "digest": f"sha256:{version.digest}",
-        "keyId": version.key.key_id,
-        "signedAt": version.signed_at,
-    }
+def version_entry(version: PassportVersion, *, slug: str) -> dict[str, Any]:
+    """The log entry of a stored version: the same one bundle.passport_entry_bytes recomputes
+    from the served passport, taken from the row's columns."""
+    return passport_entry(
+        slug=slug,
+        version=version.number,
+        digest_hex=version.digest,
+        key_id=version.key.key_id,
+        signed_at=version.signed_at,
+    )
 
 
 def key_entry(key: SigningKey, *, status: str, at: datetime) -> dict[str, Any]:
@@ -136,7 +137,7 @@ def _repair(
         if isinstance(item, PassportVersion):
             _append(
                 head,
-                entry=passport_entry(item, slug=item.artifact.slug),
+                entry=version_entry(item, slug=item.artifact.slug),
                 kind=LogEntry.Kind.PASSPORT,
                 version=item,
             )
@@ -164,7 +165,7 @@ def log_version(*, version: PassportVersion, slug: str) -> LogEntry:
     _repair_first(head, exclude_version=version.pk)
     return _append(
         head,
-        entry=passport_entry(version, slug=slug),
+        entry=version_entry(version, slug=slug),
         kind=LogEntry.Kind.PASSPORT,
         version=version,
     )

@@ -140,15 +140,20 @@ def artifacts_unsigned() -> list[int]:
     )
 
 
+def _signed_in_batches(artifact_ids: list[int], *, batch: int, resign: bool) -> int:
+    """Refresh these artifacts one transaction per batch; returns the versions signed."""
+    return sum(
+        len(artifacts_refresh(artifact_ids=artifact_ids[start : start + batch], resign=resign).signed)
+        for start in range(0, len(artifact_ids), batch)
+    )
+
+
 def versions_sign_pending(*, batch: int = 200) -> int:
     """Sign every artifact whose content is not signed yet; one transaction per batch.
 
     Returns the number of versions signed.
     """
-    pending = artifacts_unsigned()
-    signed = 0
-    for start in range(0, len(pending), batch):
-        signed += len(artifacts_refresh(artifact_ids=pending[start : start + batch]).signed)
+    signed = _signed_in_batches(artifacts_unsigned(), batch=batch, resign=False)
     if signed:
         logger.info("signed %d passport versions", signed)
     return signed
@@ -157,11 +162,7 @@ def versions_sign_pending(*, batch: int = 200) -> int:
 def versions_resign(*, artifact_ids: list[int], batch: int = 200) -> int:
     """Sign a new version of each of these artifacts with the active key, content changed
     or not (their latest signer's key was revoked). Returns the number signed."""
-    signed = 0
-    for start in range(0, len(artifact_ids), batch):
-        chunk = artifact_ids[start : start + batch]
-        signed += len(artifacts_refresh(artifact_ids=chunk, resign=True).signed)
-    return signed
+    return _signed_in_batches(artifact_ids, batch=batch, resign=True)
 
 
 def _days_since(timestamp: str | None, now: datetime) -> float | None:
