@@ -143,7 +143,11 @@ def artifacts_unsigned() -> list[int]:
 def _signed_in_batches(artifact_ids: list[int], *, batch: int, resign: bool) -> int:
     """Refresh these artifacts one transaction per batch; returns the versions signed."""
     return sum(
-        len(artifacts_refresh(artifact_ids=artifact_ids[start : start + batch], resign=resign).signed)
+        len(
+            artifacts_refresh(
+                artifact_ids=artifact_ids[start : start + batch], resign=resign
+            ).signed
+        )
         for start in range(0, len(artifact_ids), batch)
     )
 
