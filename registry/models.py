@@ -74,6 +74,14 @@ class Artifact(models.Model):
     facts_source = models.CharField(max_length=32, blank=True, default="")
     facts_as_of = models.DateTimeField(null=True, blank=True)
     openrouter_id = models.CharField(max_length=200, blank=True, default="", db_index=True)
+    # The model family ("anthropic/claude-opus"): maker plus the model's name without its
+    # version, size or variant (registry.naming.family_of). Resolve shows one model per family.
+    family = models.CharField(max_length=200, blank=True, default="", db_index=True)
+    # Set when this listing was merged into another (registry.naming.artifact_merge): the row
+    # and its signed versions stay, but it is no longer listed and its slug redirects there.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
 
     source = models.CharField(max_length=32, choices=Source.choices)
     content_digest = models.CharField(max_length=64, blank=True, default="")
@@ -262,8 +270,24 @@ class Trust(models.Model):
         return {name: getattr(self, f"weight_{name}") for name in COMPONENTS}
 
 
+class ArtifactAlias(models.Model):
+    """A slug an artifact was known by before (renamed, or merged into it): it redirects (301)."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="aliases")
+    reason = models.CharField(max_length=32, default="renamed")  # renamed | merged
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["artifact_id", "slug"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} -> {self.artifact_id}"
+
+
 class ProviderEndpoint(models.Model):
-    """A provider serving an artifact, with its own limits and prices."""
+    """One offer of an artifact: a provider serving it, or a variant of it (free, batch, fast,
+    thinking, a dated snapshot, a `latest` alias), with its own id, limits and prices."""
 
     artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="endpoints")
     source = models.CharField(max_length=32, choices=Source.choices)
@@ -289,6 +313,10 @@ class ProviderEndpoint(models.Model):
     output_modalities = models.JSONField(default=list, blank=True)
     features = models.JSONField(default=list, blank=True)  # e.g. ["tools", "vision"]
     match_rule = models.CharField(max_length=64, blank=True, default="")
+    # "" for the model itself; else the variant this offer is (registry.naming.VARIANTS).
+    variant = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # Both prices stated and zero.
+    free = models.BooleanField(default=False, db_index=True)
     raw = models.JSONField(default=dict, blank=True)  # the catalog entry as given
     # Live probes: whether beat may probe it, and its published probe status
     # ({"status", "runs", "success_rate", "last_probed_at", "paused_at", "reason"}).

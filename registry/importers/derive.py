@@ -220,8 +220,10 @@ def catalog_document(
     vendor: str,
     url: str | None,
     as_of: datetime | None,
+    type: str = "model",  # noqa: A002 - the document's member name
 ) -> dict[str, Any]:
-    """An unfragile document for a model the registry knows only from a catalog."""
+    """An unfragile document for a model the registry knows only from a catalog
+    (`type` "router" for a router or meta-model)."""
     base = settings.PUBLIC_BASE_URL
     prompt = per_million(facts.prompt_price)
     completion = per_million(facts.completion_price)
@@ -241,7 +243,7 @@ def catalog_document(
             "id": artifact_id,
             "slug": slug,
             "name": facts.name,
-            "type": "model",
+            "type": type,
             "url": url,
             "page_url": f"{base}/passports/{slug}",
             "categories": [primary],
