@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, Moved
 
 from .parsers import BadBody
 
@@ -40,7 +40,21 @@ def _first_validation_error(detail: Any, prefix: str = "") -> tuple[str | None, 
     return (prefix or None), (f"{prefix}: {message}" if prefix else message), str(code)
 
 
+def moved_location(request: HttpRequest, exc: Moved) -> str:
+    """The request's URL with the old name's path segment (or `slug` parameter) replaced."""
+    segments = [exc.new if part == exc.old else part for part in request.path.split("/")]
+    query = request.GET.copy()
+    if query.get("slug") == exc.old:
+        query["slug"] = exc.new
+    encoded = query.urlencode()
+    return "/".join(segments) + (f"?{encoded}" if encoded else "")
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Moved):
+        response = Response({"error": exc.as_dict()}, status=exc.status)
+        response["Location"] = moved_location(context["request"], exc)
+        return response
     if isinstance(exc, ApplicationError):
         return Response({"error": exc.as_dict()}, status=exc.status)
     if isinstance(exc, BadBody):

@@ -39,3 +39,15 @@ class NotFound(ApplicationError):
 
     def __init__(self, message: str, *, code: str = "not_found", field: str | None = None) -> None:
         super().__init__(message, code=code, field=field)
+
+
+class Moved(ApplicationError):
+    """What was asked for lives under another name now: a 301 to `location`, where the old
+    name in the request's path is replaced by `new` (a renamed or merged listing's slug)."""
+
+    status = 301
+
+    def __init__(self, *, old: str, new: str) -> None:
+        super().__init__(f"{old!r} is now {new!r}", code="moved", field="slug")
+        self.old = old
+        self.new = new

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Artifact, Capability, CatalogSnapshot, ImportWarning, ProviderEndpoint, Trust
+from core.errors import ApplicationError
+
+from .listings import artifact_merge, artifact_rename
+from .models import (
+    Artifact,
+    ArtifactAlias,
+    Capability,
+    CatalogSnapshot,
+    ImportWarning,
+    ProviderEndpoint,
+    Trust,
+)
+
+
+class ListingActionForm(ActionForm):
+    """Beside the action menu: what a rename or merge needs."""
+
+    target = forms.CharField(
+        required=False, label="slug (new slug, or the listing to merge into)", max_length=200
+    )
+    new_name = forms.CharField(required=False, label="new name (Maker: Model)", max_length=300)
 
 
 class CapabilityInline(admin.StackedInline):
@@ -39,6 +61,8 @@ class EndpointInline(admin.TabularInline):
     fields = (
         "provider",
         "model_name",
+        "variant",
+        "free",
         "source",
         "context_length",
         "prompt_price_per_1m",
@@ -88,10 +112,50 @@ class ArtifactAdmin(admin.ModelAdmin):
         "warning_count",
     )
     list_filter = ("source", "type", "verified", "open_weights", HasWarnings)
+    raw_id_fields = ("merged_into",)
     search_fields = ("slug", "name", "artifact_id", "openrouter_id", "hugging_face_id")
     readonly_fields = ("content_digest", "created_at", "updated_at", "facts_source", "facts_as_of")
     inlines = [TrustInline, CapabilityInline, EndpointInline, WarningInline]
     list_select_related = ("trust",)
+    action_form = ListingActionForm
+    actions = ("rename_listing", "merge_listings")
+
+    @admin.action(description="Rename the selected listing (old slug redirects)")
+    def rename_listing(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "select exactly one listing to rename", messages.ERROR)
+            return
+        artifact = queryset.get()
+        try:
+            artifact_rename(
+                artifact=artifact,
+                slug=request.POST.get("target", "").strip() or None,
+                name=request.POST.get("new_name", "").strip() or None,
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, f"renamed to {artifact.slug} ({artifact.name})")
+
+    @admin.action(description="Merge the selected listings into the listing named by slug")
+    def merge_listings(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:
+        target = Artifact.objects.filter(
+            slug=request.POST.get("target", "").strip(), merged_into=None
+        ).first()
+        if target is None:
+            self.message_user(
+                request, "give the slug of a listed artifact to merge into", messages.ERROR
+            )
+            return
+        merged = []
+        for source in queryset.exclude(pk=target.pk).filter(merged_into=None):
+            try:
+                artifact_merge(source=source, target=target)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return
+            merged.append(source.slug)
+        self.message_user(request, f"merged {', '.join(merged) or 'nothing'} into {target.slug}")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Artifact]:
         from django.db.models import Count
@@ -134,3 +198,11 @@ class ImportWarningAdmin(admin.ModelAdmin):
 @admin.register(CatalogSnapshot)
 class CatalogSnapshotAdmin(admin.ModelAdmin):
     list_display = ("source", "label", "as_of", "imported_at", "sha256")
+
+
+@admin.register(ArtifactAlias)
+class ArtifactAliasAdmin(admin.ModelAdmin):
+    list_display = ("slug", "artifact", "reason", "created_at")
+    list_filter = ("reason",)
+    search_fields = ("slug", "artifact__slug")
+    raw_id_fields = ("artifact",)

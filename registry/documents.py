@@ -323,6 +323,9 @@ def endpoint_document(endpoint: ProviderEndpoint) -> dict[str, Any]:
         "input_modalities": endpoint.input_modalities,
         "output_modalities": endpoint.output_modalities,
         "features": endpoint.features,
+        # "" for the model itself; else the variant this offer is (free, batch, fast, ...).
+        "variant": endpoint.variant,
+        "free": endpoint.free,
         # Live-probe status once probed: passing, degraded, or paused by the circuit breaker.
         **({"probe": endpoint.probe_status} if endpoint.probe_status else {}),
     }
@@ -338,6 +341,8 @@ def passport_content(artifact: Artifact) -> dict[str, Any]:
     registry = {
         "facts": facts_document(artifact),
         "endpoints": [endpoint_document(endpoint) for endpoint in artifact.endpoints.all()],
+        # Slugs this listing was known by (renamed, or merged into it); they redirect here.
+        "aliases": sorted(alias.slug for alias in artifact.aliases.all()),
         # Outcomes the registry measured per capability (matches and success_rate
         # also update the capability objects above).
         "outcomes": {

@@ -6,10 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
-from .models import Artifact
+from .models import Artifact, ProviderEndpoint
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
@@ -40,6 +40,10 @@ class PassportFilter(django_filters.FilterSet):
         decimal_places=6,
     )
 
+    # Offers: listings with an offer of this variant ("free", "batch", ...), or a free one.
+    variant = django_filters.CharFilter(method="filter_variant", max_length=64)
+    free = django_filters.ChoiceFilter(method="filter_free", choices=BOOLEAN_CHOICES)
+
     class Meta:
         model = Artifact
         fields: list[str] = []
@@ -55,6 +59,20 @@ class PassportFilter(django_filters.FilterSet):
         from .selectors import has_facet
 
         return queryset.filter(has_facet(name, value))
+
+    def filter_variant(
+        self, queryset: QuerySet[Artifact], name: str, value: str
+    ) -> QuerySet[Artifact]:
+        offers = ProviderEndpoint.objects.filter(artifact=OuterRef("pk"), variant=value)
+        return queryset.filter(Exists(offers))
+
+    def filter_free(
+        self, queryset: QuerySet[Artifact], name: str, value: str
+    ) -> QuerySet[Artifact]:
+        offers = ProviderEndpoint.objects.filter(artifact=OuterRef("pk"), free=True)
+        if value in ("true", "1"):
+            return queryset.filter(Exists(offers))
+        return queryset.exclude(Exists(offers))
 
     def filter_verified(
         self, queryset: QuerySet[Artifact], name: str, value: str

@@ -291,7 +291,7 @@ def _content_refresh(*, artifact: Artifact, resign: bool = False) -> tuple[bool,
     fresh = (
         Artifact.objects.filter(pk=artifact.pk)
         .select_related("trust")
-        .prefetch_related("capabilities", "endpoints")
+        .prefetch_related("capabilities", "endpoints", "aliases")
         .get()
     )
     content = passport_content(fresh)

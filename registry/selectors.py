@@ -7,10 +7,11 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError, Moved, NotFound
 from passports.models import LogEntry, PassportVersion
 
 from .documents import links
+from .listings import current_slug
 from .models import Artifact, ArtifactFacet, Capability, ProviderEndpoint
 
 ORDERINGS: dict[str, list[Any]] = {
@@ -80,7 +81,8 @@ def passport_list(*, params: Mapping[str, Any]) -> QuerySet[Artifact]:
         raise ApplicationError(
             f"ordering must be one of {', '.join(sorted(ORDERINGS))}", field="ordering"
         )
-    filterset = PassportFilter(params, queryset=Artifact.objects.select_related("trust"))
+    listed = Artifact.objects.filter(merged_into=None).select_related("trust")
+    filterset = PassportFilter(params, queryset=listed)
     if not filterset.is_valid():
         field, message = first_error(filterset.errors)
         raise ApplicationError(message, field=field)
@@ -89,8 +91,12 @@ def passport_list(*, params: Mapping[str, Any]) -> QuerySet[Artifact]:
 
 
 def artifact_get(*, slug: str) -> Artifact:
-    artifact = Artifact.objects.filter(slug=slug).select_related("trust").first()
+    """The listed artifact with this slug; Moved (a 301) for a renamed or merged one's old slug."""
+    artifact = Artifact.objects.filter(slug=slug, merged_into=None).select_related("trust").first()
     if artifact is None:
+        moved_to = current_slug(slug)
+        if moved_to is not None:
+            raise Moved(old=slug, new=moved_to)
         raise NotFound(f"no passport with slug {slug!r}", code="not_found", field="slug")
     return artifact
 
@@ -104,7 +110,7 @@ def served_document(
 
 def artifact_detail(*, slug: str) -> Artifact | None:
     return (
-        Artifact.objects.filter(slug=slug)
+        Artifact.objects.filter(slug=slug, merged_into=None)
         .select_related("trust")
         .prefetch_related("warnings")
         .first()
@@ -122,7 +128,7 @@ def endpoints_of(artifact: Artifact) -> list[ProviderEndpoint]:
 def compare_artifacts(slugs: Sequence[str]) -> list[Artifact]:
     found = {
         artifact.slug: artifact
-        for artifact in Artifact.objects.filter(slug__in=slugs)
+        for artifact in Artifact.objects.filter(slug__in=slugs, merged_into=None)
         .select_related("trust")
         .annotate(
             capability_count=Count("capabilities", distinct=True),

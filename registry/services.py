@@ -20,6 +20,7 @@ from .documents import (
     PassportRows,
     rows_from_unfragile,
 )
+from .listings import family_sync
 from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES, modalities_from_types
 from .models import (
     Artifact,
@@ -364,6 +365,7 @@ def passport_import(
         trust.save()
         artifact.trust = trust
         facets_sync(artifact=artifact)
+        family_sync(artifact=artifact)
         warnings: list[dict[str, Any]] = list(ignored)
         if refresh:
             warnings += artifacts_refresh(artifact_ids=[artifact.pk]).warnings[artifact.pk]

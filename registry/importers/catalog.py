@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..listings import family_sync
 from ..models import Artifact, ImportWarning, ProviderEndpoint
 from ..refresh import artifacts_refresh
 from ..services import facets_sync
@@ -53,13 +54,15 @@ def fact_values(facts: CatalogFacts, *, source: str, as_of: datetime | None) -> 
 
 def endpoint_fact_values(facts: CatalogFacts) -> dict[str, Any]:
     """The facts an endpoint row states about the model it serves, as its catalog gives them."""
+    prompt, completion = per_million(facts.prompt_price), per_million(facts.completion_price)
     return {
+        "free": prompt == 0 and completion in (None, 0),
         "context_length": facts.context_length,
         "max_output_tokens": facts.max_output_tokens,
         "prompt_price": facts.prompt_price,
         "completion_price": facts.completion_price,
-        "prompt_price_per_1m": per_million(facts.prompt_price),
-        "completion_price_per_1m": per_million(facts.completion_price),
+        "prompt_price_per_1m": prompt,
+        "completion_price_per_1m": completion,
         "input_modalities": facts.input_modalities,
         "output_modalities": facts.output_modalities,
         "features": facts.features,
@@ -140,8 +143,11 @@ def artifact_finish(*, artifact: Artifact) -> bool:
     Facets are synced under the refresh's row lock; trust, content and the
     signature are registry.refresh's. Caller holds the artifact's transaction.
     """
-    refreshed = artifacts_refresh(
-        artifact_ids=[artifact.pk], apply=lambda locked: facets_sync(artifact=locked)
-    )
+
+    def apply(locked: Artifact) -> None:
+        facets_sync(artifact=locked)
+        family_sync(artifact=locked)
+
+    refreshed = artifacts_refresh(artifact_ids=[artifact.pk], apply=apply)
     artifact.refresh_from_db()
     return artifact.pk in refreshed.changed

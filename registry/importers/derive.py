@@ -41,7 +41,9 @@ LONG_CONTEXT_TOKENS = 200_000
 # catalog imported by an older version is imported again (registry.CatalogSnapshot).
 # 2: capabilities answered in text (understanding an input, tools, JSON,
 #    reasoning) only for models that give text.
-IMPORTER_VERSION = 2
+# 3: one listing per model (variants are offers, routers `type: router`), names
+#    `Maker: Model` (registry.naming).
+IMPORTER_VERSION = 3
 
 
 @dataclass

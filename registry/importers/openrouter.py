@@ -1,6 +1,10 @@
-"""Import OpenRouter's /api/v1/models JSON: one passport per model.
+"""Import OpenRouter's /api/v1/models JSON: one passport per model, variants as its offers.
 
-Slug = the OpenRouter id with '/' replaced by '-' (as unfragile does). A model
+Slug = the OpenRouter id with '/' replaced by '-' (as unfragile does). A variant
+(`:free`, `:batch`, `-fast`, a dated snapshot, a `~...-latest` alias; the rules are
+registry.naming.offers_of) is an offer of its model's passport, with its own id,
+prices and limits, not a passport of its own; a model seen only as a variant gets
+a passport under the model's id. Routers and meta-models are `type: router`. A model
 that already has a passport (a seed, a curated document) keeps its curated
 text; only the catalog's facts and an OpenRouter endpoint are merged into it.
 Facts from an older snapshot never overwrite facts from a newer one, so
@@ -10,6 +14,7 @@ importing several snapshots in any order ends in the same state.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +23,10 @@ from django.db import transaction
 
 from passports.canonical import DocumentError, parse_json
 
+from ..listings import artifact_merge
 from ..modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from ..models import Artifact, Source
+from ..naming import is_router, offers_of, openrouter_makers, openrouter_name
 from ..services import DocumentRejected, passport_import
 from .catalog import (
     artifact_finish,
@@ -125,8 +132,9 @@ def _better_description(current: str, new: str) -> str:
     return new or current
 
 
-def _endpoint_values(model_id: str, facts: CatalogFacts) -> dict[str, Any]:
+def _endpoint_values(model_id: str, facts: CatalogFacts, variant: str = "") -> dict[str, Any]:
     return {
+        "variant": variant,
         "provider": "openrouter",
         "model_name": model_id,
         "base_url": OPENROUTER_BASE_URL,
@@ -138,7 +146,54 @@ def _endpoint_values(model_id: str, facts: CatalogFacts) -> dict[str, Any]:
     }
 
 
-def _apply(model_id: str, facts: CatalogFacts, as_of: datetime | None) -> str:
+@dataclass(frozen=True)
+class Listing:
+    """Where one record goes: its model's id, the variant it is ("" for the model), the
+    listing's name and type."""
+
+    model_id: str
+    variant: str
+    name: str
+    type: str
+
+
+def _apply_variant(
+    record_id: str, listing: Listing, facts: CatalogFacts, as_of: datetime | None
+) -> str:
+    """A variant record: an offer of its model's artifact (made from this record if the
+    catalogs hold no record of the model itself)."""
+    artifact = Artifact.objects.filter(openrouter_id=listing.model_id, merged_into=None).first()
+    status = "offer"
+    if artifact is None:
+        model_facts_ = replace(facts, name=listing.name)
+        status = _apply(listing.model_id, model_facts_, as_of, listing=listing, record_id=record_id)
+        artifact = Artifact.objects.get(openrouter_id=listing.model_id, merged_into=None)
+        status = "created" if status == "created" else "offer"
+    # An earlier import listed this variant as a model of its own: fold it in.
+    for duplicate in Artifact.objects.filter(openrouter_id=record_id, merged_into=None).exclude(
+        pk=artifact.pk
+    ):
+        artifact_merge(source=duplicate, target=artifact, variant=listing.variant)
+        status = "merged"
+    catalog_endpoint_upsert(
+        artifact=artifact,
+        source=Source.OPENROUTER,
+        source_key=record_id,
+        values=_endpoint_values(record_id, facts, listing.variant),
+    )
+    artifact_finish(artifact=artifact)
+    return status
+
+
+def _apply(
+    model_id: str,
+    facts: CatalogFacts,
+    as_of: datetime | None,
+    *,
+    listing: Listing,
+    record_id: str | None = None,
+) -> str:
+    """A model's own record (or, with `record_id`, the variant record that stands in for it)."""
     slug = slug_from_id(model_id)
     artifact = (
         Artifact.objects.filter(openrouter_id=model_id).first()
@@ -158,6 +213,7 @@ def _apply(model_id: str, facts: CatalogFacts, as_of: datetime | None) -> str:
             vendor=model_id.split("/")[0] if "/" in model_id else "openrouter",
             url=f"https://openrouter.ai/models/{model_id.replace('/', '~')}",
             as_of=as_of,
+            type=listing.type,
         )
         outcome = passport_import(document=document, source=Source.OPENROUTER, refresh=False)
         created = outcome.status == "created"
@@ -170,7 +226,7 @@ def _apply(model_id: str, facts: CatalogFacts, as_of: datetime | None) -> str:
         artifact.description = facts.description
         artifact.save(update_fields=["description", "updated_at"])
     facts_apply(artifact=artifact, values=fact_values(facts, source=Source.OPENROUTER, as_of=as_of))
-    if not newer_held:
+    if not newer_held and record_id is None:
         catalog_endpoint_upsert(
             artifact=artifact,
             source=Source.OPENROUTER,
@@ -183,6 +239,32 @@ def _apply(model_id: str, facts: CatalogFacts, as_of: datetime | None) -> str:
     if created:
         return "created"
     return "updated" if changed else "unchanged"
+
+
+def _listings(models: list[Any]) -> dict[str, Listing]:
+    """Each record's listing: the model it offers, the variant, `Maker: Model`, the type."""
+    records = [m for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    known = set(
+        Artifact.objects.filter(merged_into=None)
+        .exclude(openrouter_id="")
+        .values_list("openrouter_id", flat=True)
+    )
+    offers = offers_of(records, known=known)
+    makers = openrouter_makers(records)
+    by_id = {str(m["id"]): m for m in records}
+    found: dict[str, Listing] = {}
+    for model in records:
+        model_id = str(model["id"])
+        base_id, variant = offers.get(model_id, (model_id, ""))
+        base = by_id.get(base_id, model)
+        name = base.get("name") if isinstance(base.get("name"), str) else base_id
+        found[model_id] = Listing(
+            model_id=base_id,
+            variant=variant,
+            name=openrouter_name(str(name).strip() or base_id, base_id, makers)[:300],
+            type="router" if is_router(base) else "model",
+        )
+    return found
 
 
 def models_of(parsed: Any) -> list[Any]:
@@ -229,14 +311,30 @@ def openrouter_import(
     if on_total:
         on_total(len(models))
     as_of = snapshot_time(models)
-    for index, model in enumerate(models):
+    listings = _listings(models)
+    # Models before their variants, so a variant finds its model's passport.
+    order = sorted(
+        range(len(models)),
+        key=lambda i: bool(
+            isinstance(models[i], dict)
+            and listings.get(str(models[i].get("id")), None)
+            and listings[str(models[i].get("id"))].variant
+        ),
+    )
+    for index in order:
+        model = models[index]
         summary.records += 1
         model_id = model.get("id") if isinstance(model, dict) else None
         where = f"data[{index}]" + (f" ({model_id})" if isinstance(model_id, str) else "")
         try:
             model_id, facts = model_facts(model)
+            listing = listings[model_id]
             with transaction.atomic():
-                summary.count(_apply(model_id, facts, as_of))
+                if listing.variant:
+                    summary.count(_apply_variant(model_id, listing, facts, as_of))
+                else:
+                    facts = replace(facts, name=listing.name)
+                    summary.count(_apply(model_id, facts, as_of, listing=listing))
         except RecordRejected as exc:
             summary.reject(where, exc.message, exc.field)
         except DocumentRejected as exc:

@@ -14,6 +14,9 @@ class ImportSummary:
     rejected: list[dict[str, str]] = field(default_factory=list)
     ambiguous: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Listings no catalog fact names `Maker: Model` (no maker, or one generic word):
+    # for a person to rename or merge (admin actions).
+    unnamed: list[dict[str, str]] = field(default_factory=list)
     warnings: int = 0
     records: int = 0  # records read from the input
 
@@ -34,6 +37,7 @@ class ImportSummary:
             "counts": dict(sorted(self.counts.items())),
             "rejected": self.rejected,
             "ambiguous": self.ambiguous,
+            "unnamed": self.unnamed,
             "warnings": self.warnings,
             "notes": self.notes,
         }
@@ -59,5 +63,11 @@ class ImportSummary:
             lines.append(f"  ambiguous matches: {len(self.ambiguous)}")
             for entry in self.ambiguous:
                 lines.append(f"    {entry['key']}: {entry['reason']}")
+        if self.unnamed:
+            lines.append(
+                f"  could not name {len(self.unnamed)} listings (rename them in the admin):"
+            )
+            for entry in self.unnamed:
+                lines.append(f"    {entry['name']}: {entry['keys']}")
         lines.extend(f"  note: {note}" for note in self.notes)
         return lines

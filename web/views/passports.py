@@ -6,7 +6,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from api.http import base_url
@@ -15,6 +15,7 @@ from passports.selectors import latest_signatures, signatures_of
 from probes.selectors import latest_evidence
 from registry.documents import links
 from registry.filters import PassportFilter
+from registry.listings import current_slug
 from registry.modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from registry.models import Artifact, ArtifactFacet
 from registry.selectors import (
@@ -39,7 +40,7 @@ MAX_COMPARE = 4
 
 def _filter_choices() -> dict[str, list[str]]:
     return {
-        "types": list(Artifact.objects.order_by("type").values_list("type", flat=True).distinct()),
+        "types": list(Artifact.objects.filter(merged_into=None).order_by("type").values_list("type", flat=True).distinct()),
         "categories": list(
             ArtifactFacet.objects.filter(kind=ArtifactFacet.Kind.CATEGORY)
             .order_by("value")
@@ -94,6 +95,9 @@ def registry_list(request: HttpRequest) -> HttpResponse:
 def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
     artifact = artifact_detail(slug=slug)
     if artifact is None:
+        moved_to = current_slug(slug)
+        if moved_to is not None:
+            return redirect("web:detail", slug=moved_to, permanent=True)
         return not_found(request, f"passport with slug “{slug}”")
     try:
         version = version_get(artifact=artifact)
@@ -131,6 +135,7 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "bar_width": presenters.BAR_WIDTH,
         "capabilities": capabilities,
         "endpoints": endpoints,
+        "aliases": sorted(artifact.aliases.values_list("slug", flat=True)),
         "versions": version_list(artifact=artifact),
         "signature": signature,
         "signed_by": signed_by,

@@ -21,13 +21,15 @@ from django.db import transaction
 
 from passports.canonical import DocumentError, parse_json
 
-from ...models import Artifact, ProviderEndpoint, Source
+from ...listings import artifact_rename
+from ...models import Artifact, Source
+from ...naming import LiteLLMName, litellm_name
 from ...services import DocumentRejected, passport_import
 from ..catalog import artifact_finish, catalog_endpoint_upsert, fact_values, facts_apply
 from ..derive import CatalogFacts, catalog_document, slug_from_id
 from ..summary import ImportSummary
 from .facts import endpoint_values, entry_facts, group_facts
-from .names import ArtifactIndex, Entry, model_path, normalise_name
+from .names import _DATE_SUFFIX, ArtifactIndex, Entry, model_path, normalise_name
 
 PLACEHOLDER_KEYS = {"sample_spec"}
 
@@ -146,8 +148,24 @@ def _entries_route(*, records: dict[str, Any], summary: ImportSummary) -> Routes
                     ),
                 }
             )
-        routes.own[normalise_name(entry.model) or entry.model.lower()].append(entry)
+        group = _listing_of(entry).group
+        routes.own[normalise_name(group) or group.lower()].append(entry)
     return routes
+
+
+def _listing_of(entry: Entry) -> LiteLLMName:
+    mode = entry.record.get("mode")
+    return litellm_name(
+        path=entry.path, provider=entry.provider, mode=mode if isinstance(mode, str) else "chat"
+    )
+
+
+def _variant_of(entry: Entry) -> str:
+    """A dated key of a model is a snapshot of it: "snapshot 2024-08-06"."""
+    dated = _DATE_SUFFIX.search(entry.model.lower())
+    if dated and normalise_name(entry.model, keep_date=True) != normalise_name(entry.model):
+        return f"snapshot {dated.group(1)}"
+    return ""
 
 
 def _family_matches_report(*, routes: Routes, summary: ImportSummary) -> None:
@@ -186,7 +204,7 @@ def _endpoints_attach(
                     artifact=artifact,
                     source=Source.LITELLM,
                     source_key=entry.key,
-                    values=endpoint_values(entry, facts, rule),
+                    values={**endpoint_values(entry, facts, rule), "variant": _variant_of(entry)},
                 )
         except DocumentRejected as exc:
             summary.reject(entry.key, exc.message, exc.field)
@@ -206,10 +224,16 @@ def _own_artifacts_import(
 ) -> dict[int, str]:
     """One artifact per normalised model name; its status (created, updated, unchanged) by pk."""
     status_by_pk: dict[int, str] = {}
-    for name, entries in sorted(own.items()):
-        facts = group_facts(entries, entries[0].model)
+    for _group, entries in sorted(own.items()):
+        names = [_listing_of(entry) for entry in entries]
+        listing = next((n for n in names if n.named), names[0])
+        if not listing.named:
+            summary.unnamed.append(
+                {"name": listing.name, "keys": ", ".join(e.key for e in entries[:5])}
+            )
+        facts = group_facts(entries, listing.name)
         document = _own_document(
-            slug=_own_slug(name=name, entries=entries), facts=facts, entries=entries
+            slug=_own_slug(listing=listing, entries=entries), facts=facts, entries=entries
         )
         try:
             pk, status = _own_artifact_write(document=document, facts=facts, entries=entries)
@@ -225,18 +249,35 @@ def _own_artifacts_import(
     return status_by_pk
 
 
-def _own_slug(*, name: str, entries: list[Entry]) -> str:
-    """The slug an earlier import gave these entries' artifact, else a free one from `name`."""
-    existing_keys = list(
-        ProviderEndpoint.objects.filter(
-            source=Source.LITELLM, source_key__in=[e.key for e in entries]
-        ).values_list("artifact__slug", "artifact__source")
-    )
-    owned_slug = next((slug for slug, source in existing_keys if source == Source.LITELLM), None)
-    return owned_slug or _unique_slug(
-        slug_from_id(name),
+def _own_slug(*, listing: LiteLLMName, entries: list[Entry]) -> str:
+    """The listing's slug: `maker-model` (from registry.naming), free of other sources' slugs.
+
+    An artifact an earlier import gave these entries under another slug (or name) is
+    renamed to it; its old slug keeps answering (registry.listings).
+    """
+    maker = slug_from_id(listing.maker or "")
+    # A model only its provider names ("assemblyai/best") is slugged by the provider's word.
+    by_provider = listing.group.split("/")[0] in {e.provider for e in entries}
+    base = slug_from_id(f"{maker}-{listing.group}" if maker and not by_provider else listing.group)
+    wanted = _unique_slug(
+        base,
         lambda s: Artifact.objects.filter(slug=s).exclude(source=Source.LITELLM).exists(),
     )
+    owned = (
+        Artifact.objects.filter(
+            source=Source.LITELLM,
+            merged_into=None,
+            endpoints__source=Source.LITELLM,
+            endpoints__source_key__in=[e.key for e in entries],
+        )
+        .order_by("pk")
+        .first()
+    )
+    if owned is not None and (owned.slug != wanted or owned.name != listing.name):
+        if owned.slug != wanted and Artifact.objects.filter(slug=wanted).exists():
+            return owned.slug  # taken by another of LiteLLM's own: keep the old slug
+        artifact_rename(artifact=owned, slug=wanted, name=listing.name)
+    return wanted
 
 
 def _unique_slug(base: str, taken_by_other: Callable[[str], bool]) -> str:
@@ -256,6 +297,8 @@ def _own_document(*, slug: str, facts: CatalogFacts, entries: list[Entry]) -> di
         vendor=vendor.lower(),
         url=None,
         as_of=None,
+        # A router picks among other models ("azure_ai/model_router").
+        type="router" if any("router" in e.model.lower() for e in entries) else "model",
     )
 
 

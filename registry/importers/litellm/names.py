@@ -27,7 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from ...models import Artifact, Source
+from ...models import Artifact, ProviderEndpoint, Source
+from ...naming import vendor_hyphen
 
 REGION_PREFIXES = ("us.", "eu.", "apac.", "global.", "jp.", "au.", "ca.", "us-gov.")
 VENDOR_PREFIXES = (
@@ -159,12 +160,23 @@ class ArtifactIndex:
         self.families: dict[tuple[str, ...], list[tuple[frozenset[str], int, int]]] = defaultdict(
             list
         )
-        rows = Artifact.objects.exclude(source=Source.LITELLM).values_list(
-            "pk", "openrouter_id", "hugging_face_id", "slug"
+        rows = list(
+            Artifact.objects.exclude(source=Source.LITELLM)
+            .filter(merged_into=None)
+            .values_list("pk", "openrouter_id", "hugging_face_id", "slug")
         )
+        # OpenRouter's variants (":free", dated snapshots) are offers of a listing.
+        rows += [
+            (pk, key, "", "")
+            for pk, key in ProviderEndpoint.objects.filter(
+                source=Source.OPENROUTER, artifact__merged_into=None
+            )
+            .exclude(variant="")
+            .values_list("artifact_id", "source_key")
+        ]
         for pk, openrouter_id, hf_id, _slug in rows:
             names = []
-            variant = ":" in openrouter_id
+            variant = ":" in openrouter_id or openrouter_id.startswith("~")
             if openrouter_id:
                 self.by_openrouter_id[openrouter_id.lower()] = pk
                 names.append(openrouter_id.split("/")[-1])
@@ -196,6 +208,10 @@ class ArtifactIndex:
         head = entry.provider.split("_")[0].split("-")[0].lower()
         if rule == "none" and entry.model.lower().startswith(f"{head}-"):
             rule, found = self._match_name(entry.model[len(head) + 1 :])
+        # Others prefix the model's vendor: snowflake/openai-gpt-4o, databricks-claude-...
+        maker, rest = vendor_hyphen(entry.model)
+        if rule == "none" and maker is not None:
+            rule, found = self._match_name(rest)
         return rule, found
 
     def _match_name(self, model: str) -> tuple[str, set[int]]:
