@@ -9,6 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_catalogs  # noqa: E402
 import log  # noqa: E402
+import match_catalog  # noqa: E402
 import match_quality  # noqa: E402
 import pages  # noqa: E402
 import passport_requests  # noqa: E402
@@ -24,6 +25,7 @@ if __name__ == "__main__":
         verify.main(var_dir)
         log.main([])
         match_quality.main(var_dir)
+        match_catalog.main(var_dir)
         resolve_latency.main([])
         probe_throughput.main()
     finally:
