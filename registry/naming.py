@@ -560,8 +560,9 @@ def offers_of(
                 newest = max(members, key=lambda i: (created.get(i, 0), i))
                 return newest, "latest"
             return None
-        if model_id.endswith("-fast") and model_id[: -len("-fast")] in ids:
-            return model_id[: -len("-fast")], "fast"
+        for word in ("fast", "preview"):
+            if model_id.endswith(f"-{word}") and model_id[: -len(word) - 1] in ids:
+                return model_id[: -len(word) - 1], word
         dated = _DATED.match(model_id)
         if dated and dated.group("base") in ids and dated.group("base") not in routers:
             return dated.group("base"), f"snapshot {dated.group('date')}"

@@ -40,7 +40,12 @@ MAX_COMPARE = 4
 
 def _filter_choices() -> dict[str, list[str]]:
     return {
-        "types": list(Artifact.objects.filter(merged_into=None).order_by("type").values_list("type", flat=True).distinct()),
+        "types": list(
+            Artifact.objects.filter(merged_into=None)
+            .order_by("type")
+            .values_list("type", flat=True)
+            .distinct()
+        ),
         "categories": list(
             ArtifactFacet.objects.filter(kind=ArtifactFacet.Kind.CATEGORY)
             .order_by("value")
