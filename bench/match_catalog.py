@@ -496,7 +496,7 @@ def run(var_dir: Path | None, verbose: bool = False) -> None:
         ready = time.perf_counter()
         data = json.loads(NEEDS.read_text())
         print(
-            f"match catalog: {Artifact.objects.count()} listings"
+            f"match catalog: {Artifact.objects.filter(merged_into=None).count()} listings"
             f"{' (bootstrapped in %.0f s)' % (ready - start) if scratch else ''}"
         )
         splits = []

@@ -18,6 +18,7 @@ from passports.schema import validate
 from passports.services import published_keys
 from passports.signing import verify_document
 from registry.models import Artifact, ArtifactFacet, CatalogSnapshot, ProviderEndpoint
+from registry.naming import offers_of
 from tests.conftest import SEED_FILES, SHARED_DATA, load_seed
 
 pytestmark = [pytest.mark.catalogs, pytest.mark.django_db]
@@ -52,9 +53,19 @@ def full_registry(
 
 def test_every_catalog_record_is_accounted_for(full_registry: list[str]) -> None:
     openrouter_ids = set()
+    records = []
     for path in sorted(SHARED_DATA.glob("openrouter_models_*.json")):
-        openrouter_ids |= {model["id"] for model in json.loads(path.read_text())["data"]}
+        records += json.loads(path.read_text())["data"]
+    openrouter_ids = {model["id"] for model in records}
     assert len(openrouter_ids) == 700
+    # Every OpenRouter id is an offer; variants are offers of their model's one listing.
+    offers = offers_of(records)
+    variants = dict(
+        ProviderEndpoint.objects.filter(source="openrouter")
+        .exclude(variant="")
+        .values_list("source_key", "artifact__openrouter_id")
+    )
+    assert variants == {key: model for key, (model, _variant) in offers.items()}
     assert (
         set(
             ProviderEndpoint.objects.filter(source="openrouter").values_list(
@@ -63,10 +74,11 @@ def test_every_catalog_record_is_accounted_for(full_registry: list[str]) -> None
         )
         == openrouter_ids
     )
-    assert (
-        set(Artifact.objects.exclude(openrouter_id="").values_list("openrouter_id", flat=True))
-        == openrouter_ids
-    )
+    assert set(
+        Artifact.objects.filter(merged_into=None)
+        .exclude(openrouter_id="")
+        .values_list("openrouter_id", flat=True)
+    ) == {offers.get(model_id, (model_id, ""))[0] for model_id in openrouter_ids}
     litellm_keys = set(
         json.loads(next(SHARED_DATA.glob("litellm_model_prices_*.json")).read_text())
     )
@@ -126,10 +138,17 @@ def test_filters_and_ordering_over_all_catalogs(full_registry: list[str], api: A
             page += 1
 
     image = all_rows(input_modality="image")
-    assert len(image) == ArtifactFacet.objects.filter(kind="input_modality", value="image").count()
+    assert (
+        len(image)
+        == ArtifactFacet.objects.filter(
+            kind="input_modality", value="image", artifact__merged_into=None
+        ).count()
+    )
     assert all("image" in row["input_modalities"] for row in image)
     long = all_rows(min_context=1000000)
-    assert len(long) == Artifact.objects.filter(context_length__gte=1000000).count()
+    assert (
+        len(long) == Artifact.objects.filter(context_length__gte=1000000, merged_into=None).count()
+    )
     assert all(row["context_length"] >= 1000000 for row in long)
     cheap = all_rows(max_prompt_price="0.1", ordering="prompt_price")
     prices = [row["prompt_usd_per_1m_tokens"] for row in cheap]
@@ -142,7 +161,9 @@ def test_filters_and_ordering_over_all_catalogs(full_registry: list[str], api: A
 def test_every_detail_answers_validates_and_verifies(full_registry: list[str], api: Any) -> None:
     keys = published_keys()
     latest = dict(
-        Artifact.objects.annotate(latest=Max("versions__number")).values_list("slug", "latest")
+        Artifact.objects.filter(merged_into=None)
+        .annotate(latest=Max("versions__number"))
+        .values_list("slug", "latest")
     )
     outcomes = set()
     for slug, number in latest.items():
