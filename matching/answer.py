@@ -16,36 +16,143 @@ from . import ranking
 from .constraints import Required
 from .feedback import callback_token
 from .indexing import description_sentences
+from .offers import Offer
 
 if TYPE_CHECKING:
-    # Annotations only: resolve.py imports this module.
-    from .resolve import Candidate, Ranked
+    # Annotations only: shortlist.py reads the database this module formats.
+    from .shortlist import Candidate, Listed, Shortlist
+
+
+def tied_band(shortlist: Shortlist, limit: int) -> int | None:
+    """The first band that holds a shown model and the one after it or another shown one: the
+    tie the answer reports (None: the shown models are not tied)."""
+    considered = shortlist.models[: limit + 1]
+    for model in shortlist.models[:limit]:
+        if sum(other.band == model.band for other in considered) >= 2:
+            return model.band
+    return None
+
+
+def ties_build(shortlist: Shortlist, limit: int) -> dict[str, Any] | None:
+    """The answer's `ties`: how many fitting models share the tied band (shown or not), and the
+    keys of ranking.tie_order that ordered them."""
+    band = tied_band(shortlist, limit)
+    if band is None:
+        return None
+    return {
+        "count": shortlist.band_sizes[band],
+        "orderedBy": ranking.ordered_by(shortlist.band_orders[band]),
+    }
+
+
+# How a page or a sentence names each key of ranking.tie_order.
+KEY_WORDS = {
+    "success": "measured success",
+    "probes": "probe results",
+    "price": "price",
+    "context": "context size",
+    "recency": "recency",
+    "trust": "trust score",
+    "latency": "measured latency",
+    "similarity": "similarity",
+    "slug": "name",
+}
+
+
+def ties_sentence(ties: dict[str, Any] | None, first: int, shown: int) -> str:
+    """The page's words for `ties`; `first` is the position of the first shown tied model and
+    `shown` how many shown models are in the band."""
+    if not ties:
+        return ""
+    keys = [KEY_WORDS[k] for k in ties["orderedBy"]]
+    order = "ordered by " + ", then ".join(keys) if keys else "in no particular order"
+    count = ties["count"]
+    if first == 1:
+        return f"{count} models fit this need equally well by their descriptions; {order}."
+    span = f"Result {first}" if shown == 1 else f"Results {first}–{first + shown - 1}"
+    verb = "is one" if shown == 1 else "are"
+    return (
+        f"{span} {verb} of {count} models that fit this need equally well by their "
+        f"descriptions; {order}."
+    )
+
+
+def _fact_words(key: str, facts: ranking.TieFacts) -> str:
+    if key == "success":
+        if facts.feedback < ranking.MIN_FEEDBACK:
+            return "unmeasured"
+        return f"{facts.successes / facts.feedback:.0%} of {facts.feedback} reports"
+    if key == "probes":
+        if facts.probe_runs < ranking.MIN_PROBE_RUNS or facts.probe_pass_rate is None:
+            return "unprobed"
+        return f"{facts.probe_pass_rate:.0%} of {facts.probe_runs} probes passed"
+    if key == "price":
+        return "unknown" if facts.prompt_price is None else f"${facts.prompt_price:g} per 1M"
+    if key == "context":
+        return "unknown" if facts.context_length is None else f"{facts.context_length:,} tokens"
+    if key == "recency":
+        return "undated" if facts.release_date is None else f"released {facts.release_date}"
+    if key == "trust":
+        return str(facts.trust_score)
+    if key == "latency":
+        return "unmeasured" if facts.latency_ms is None else f"p50 {facts.latency_ms:g} ms"
+    if key == "similarity":
+        return f"{facts.similarity:.4f}"
+    return facts.slug
+
+
+def _similarities(here: float, there: float) -> tuple[str, str]:
+    """Both at two places, or three when two would print them equal."""
+    for places in (2, 3, 4):
+        a, b = f"{there:.{places}f}", f"{here:.{places}f}"
+        if a != b:
+            return a, b
+    return a, b
+
+
+def vs_alternatives(model: Listed, following: Listed | None, position: int, total: int) -> str:
+    ranked = f"Ranked {position} of the {total} closest fitting models"
+    if following is None:
+        return f"{ranked}; no other model fits as well."
+    name = following.artifact.name
+    if following.band == model.band:
+        key = ranking.deciding_key(model.order, following.order) or "slug"
+        return (
+            f"{ranked}; it ties with {name} by description (similarity within "
+            f"{ranking.TIE_BAND:g} of each other) and goes first by {KEY_WORDS[key]} "
+            f"({_fact_words(key, model.facts)} vs {_fact_words(key, following.facts)})."
+        )
+    there, here = _similarities(model.similarity, following.similarity)
+    return (
+        f"{ranked}; next is {name} ({following.capabilities[0][1].name}) at similarity "
+        f"{there} vs {here} here."
+    )
 
 
 def results_build(
     *,
-    ranked: list[Ranked],
+    shortlist: Shortlist,
     limit: int,
-    total_fitting: int,
     required: Required,
     base_url: str,
     resolve_id: str,
 ) -> list[dict[str, Any]]:
-    """One result for each of the top `limit` models of `ranked`; a model ranked after them
-    appears only in the last result's vsAlternatives."""
-    top = ranked[:limit]
+    """One result for each of the top `limit` models of the shortlist; a model ranked after
+    them appears only in the last result's vsAlternatives."""
+    top = shortlist.models[:limit]
     latest: dict[int, PassportVersion] = {
         version.artifact_id: version
-        for version in latest_versions([entries[0][1].artifact_id for entries in top])
+        for version in latest_versions([model.artifact.pk for model in top])
     }
     expires = int(
         (datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp()
     )
+    tied = tied_band(shortlist, limit)
     results = []
-    for position, entries in enumerate(top):
-        scored, cap, candidate = entries[0]
+    for position, model in enumerate(top):
+        scored, cap, candidate = model.capabilities[0]
         hit = candidate.hit
-        artifact = cap.artifact
+        artifact = model.artifact
         signed = latest.get(artifact.pk)
         passport = signed.passport() if signed else {}
         matched_text = _matched_text(cap, hit)
@@ -55,15 +162,7 @@ def results_build(
             "best_for": "best-for line",
             "sentence": "description",
         }[hit.kind]
-        following = ranked[position + 1] if position + 1 < len(ranked) else None
-        if following is not None:
-            nxt = following[0]
-            vs = (
-                f"Ranked {position + 1} of the {total_fitting} closest fitting models; next is {nxt[1].artifact.name} "
-                f"({nxt[1].name}) at similarity {nxt[0].similarity:.2f} vs {scored.similarity:.2f} here."
-            )
-        else:
-            vs = f"Ranked {position + 1} of the {total_fitting} closest fitting models; no other model fits as well."
+        following = shortlist.models[position + 1] if position + 1 < len(shortlist.models) else None
         results.append(
             {
                 "artifact": {
@@ -71,9 +170,11 @@ def results_build(
                     "slug": artifact.slug,
                     "name": artifact.name,
                     "type": artifact.type,
+                    "family": artifact.family or artifact.slug,
                     "url": artifact.url,
                     "verified": artifact.verified,
                 },
+                "offer": model.offer.as_dict() if model.offer else None,
                 "capability": {
                     "id": cap.capability_id,
                     "name": cap.name,
@@ -85,9 +186,11 @@ def results_build(
                         f'Your need is closest to its {kind_words} "{matched_text}" '
                         f"(cosine similarity {scored.best_text:.2f}; {scored.mean_text:.2f} on "
                         f"average over all its texts){_category_text(candidate)}. "
-                        f"{_constraint_text(required, artifact)}"
+                        f"{_constraint_text(required, artifact, model.offer)}"
                     ),
-                    "vsAlternatives": vs,
+                    "vsAlternatives": vs_alternatives(
+                        model, following, position + 1, shortlist.total_fitting
+                    ),
                     "bestFor": cap.best_for,
                     "limitations": cap.limitations,
                 },
@@ -97,26 +200,40 @@ def results_build(
                         "capability": {"id": other.capability_id, "name": other.name},
                         "similarity": round(other_rank.similarity, 4),
                     }
-                    for other_rank, other, _candidate in entries[1:4]
+                    for other_rank, other, _candidate in model.capabilities[1:]
                 ],
+                "sameFamily": model.same_family,
                 "matchConfidence": ranking.match_confidence(scored.best_text),
                 "lastVerified": signed.signed_at if signed else None,
                 "feedbackUrl": f"{base_url}/api/v1/feedback",
                 "callbackToken": callback_token(resolve_id, artifact.slug, expires),
-                "rank": {**scored.as_dict(), "matchedText": matched_text, "matchedKind": hit.kind},
+                "rank": {
+                    **scored.as_dict(),
+                    "matchedText": matched_text,
+                    "matchedKind": hit.kind,
+                    "tied": tied is not None and model.band == tied,
+                },
             }
         )
     return results
 
 
-def _constraint_text(required: Required, artifact: Artifact) -> str:
+def _constraint_text(required: Required, artifact: Artifact, offer: Offer | None) -> str:
     checks = required.checks()
     if not checks:
         return "No hard constraints were stated."
     unknown = []
-    if required.min_context and artifact.context_length is None:
+    if (
+        required.min_context
+        and artifact.context_length is None
+        and (offer is None or offer.context_length is None)
+    ):
         unknown.append("context size")
-    if required.max_prompt_price is not None and artifact.prompt_price_per_1m is None:
+    if (
+        required.max_prompt_price is not None
+        and artifact.prompt_price_per_1m is None
+        and (offer is None or offer.prompt_price is None)
+    ):
         unknown.append("prompt price")
     text = "Checked: " + "; ".join(checks) + "."
     if unknown:

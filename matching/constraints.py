@@ -13,6 +13,8 @@ from typing import Any
 
 from registry.modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 
+from .preferences import read_preferences
+
 TOKENS_PER_PAGE = 500  # "a 300-page PDF is roughly 150k tokens"
 
 _GENERATE = r"(?:generate|generating|create|creating|draw|drawing|make|making|render|design|produce|paint|illustrate|synthesi[sz]e|compose)"
@@ -115,12 +117,25 @@ _OPEN_WEIGHTS = re.compile(
     re.IGNORECASE,
 )
 
+# A need that asks for a router itself ("a router that picks the model for each prompt", "route
+# between models"); otherwise routers, which answer no need of their own, are left out.
+_ROUTER = re.compile(
+    r"\b(?:routers?|model routing|rout(?:e|es|ing)\W+(?:\w+\W+){0,3}?(?:between|across|among|to)\W+(?:\w+\W+){0,2}?(?:models|llms|providers)"
+    r"|(?:picks?|chooses?|selects?)\W+(?:the\W+)?(?:best\W+|right\W+)?(?:model|llm)\W+for\W+(?:each|every))\b",
+    re.IGNORECASE,
+)
+ROUTER_TYPE = "router"
+_TYPE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+
 FILTER_KEYS = (
     "input_modalities",
     "output_modalities",
     "min_context",
     "max_prompt_price",
     "open_weights",
+    "type",
+    "variant",
+    "free",
 )
 
 
@@ -138,7 +153,30 @@ class Required:
     min_context: int | None = None
     max_prompt_price: Decimal | None = None  # USD per 1M prompt tokens
     open_weights: bool | None = None
+    # The listing type asked for (filters.type); routers are left out unless it is "router"
+    # or the words ask for one (routers).
+    type: str | None = None
+    routers: bool = False
+    # An offer the model must have: of this variant ("free", "batch", ...), free or not.
+    variant: str | None = None
+    free: bool | None = None
+    # Preferences among equals (matching.preferences.PREFERENCES), first first.
+    prefer: list[str] = field(default_factory=list)
     understood: list[str] = field(default_factory=list)
+
+    @property
+    def offer_constrained(self) -> bool:
+        """Whether an offer (the model itself or one of its endpoints) must meet something."""
+        return bool(
+            self.min_context
+            or self.max_prompt_price is not None
+            or self.variant is not None
+            or self.free is not None
+        )
+
+    @property
+    def wants_free(self) -> bool:
+        return self.free is True or self.max_prompt_price == 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -149,6 +187,10 @@ class Required:
             if self.max_prompt_price is not None
             else None,
             "open_weights": self.open_weights,
+            "type": self.type,
+            "variant": self.variant,
+            "free": self.free,
+            "prefer": self.prefer,
             "understood": self.understood,
         }
 
@@ -165,6 +207,12 @@ class Required:
             out.append(f"prompt price at most ${self.max_prompt_price.normalize():f} per 1M tokens")
         if self.open_weights:
             out.append("open weights")
+        if self.type:
+            out.append(f"is a {self.type}")
+        if self.variant is not None:
+            out.append(f"has a {self.variant!r} offer")
+        if self.free is not None:
+            out.append("has a free offer" if self.free else "has a paid offer")
         return out
 
 
@@ -239,6 +287,12 @@ def read_constraints(intent: str) -> Required:
     if weights := _OPEN_WEIGHTS.search(intent):
         required.open_weights = True
         required.understood.append(f"open weights (from '{weights.group(0)}')")
+    if router := _ROUTER.search(intent):
+        required.routers = True
+        required.understood.append(f"routers included (from '{router.group(0)}')")
+    for preference, words in read_preferences(intent):
+        required.prefer.append(preference)
+        required.understood.append(f"prefers {preference} among equals (from '{words}')")
     return required
 
 
@@ -310,4 +364,25 @@ def apply_filters(required: Required, filters: Any) -> Required:
                 "filters.open_weights must be true, false or null", "filters.open_weights"
             )
         required.open_weights = value
+    if "type" in filters:
+        value = filters["type"]
+        if value is not None and not (isinstance(value, str) and _TYPE.match(value)):
+            raise FilterError(
+                "filters.type must name a listing type (e.g. model, router) or be null",
+                "filters.type",
+            )
+        required.type = value
+    if "variant" in filters:
+        value = filters["variant"]
+        if value is not None and not (isinstance(value, str) and 0 < len(value) <= 64):
+            raise FilterError(
+                "filters.variant must be a variant name (e.g. free, batch) or null",
+                "filters.variant",
+            )
+        required.variant = value
+    if "free" in filters:
+        value = filters["free"]
+        if value is not None and not isinstance(value, bool):
+            raise FilterError("filters.free must be true, false or null", "filters.free")
+        required.free = value
     return required

@@ -146,6 +146,14 @@ class CapabilityIndex:
                 found[capability] = (overall, None)
         return found
 
+    def best_category_similarity(self, query: np.ndarray) -> float:
+        """The query's similarity to its closest category, or to the registry as a whole."""
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        overall = float(self.registry_vector @ query)
+        if not len(self.category_vectors):
+            return overall
+        return max(overall, float((self.category_vectors @ query).max()))
+
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
@@ -175,6 +183,10 @@ class CapabilityIndex:
     def rows_of_artifacts(self, artifacts: list[int]) -> np.ndarray:
         """Row ids of the given artifacts' capabilities (for a filtered search)."""
         return np.flatnonzero(np.isin(self.artifacts, artifacts)).astype(np.int64)
+
+    def rows_without_artifacts(self, artifacts: list[int]) -> np.ndarray:
+        """Row ids of every artifact's capabilities but the given ones' (hidden listings)."""
+        return np.flatnonzero(~np.isin(self.artifacts, artifacts)).astype(np.int64)
 
     def vectors(self) -> np.ndarray:
         """Every row's vector: a read-only view of the index's own storage, no copy."""

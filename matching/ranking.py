@@ -21,11 +21,23 @@ On tests/matching/dev_set.json (seeds, 52 needs) blending lifted P@1 from 0.79
 to 0.96. Once the category carried part of the agreement, 0.7/0.3 kept those
 0.96 (0.8 lost one validation need) and lifted Gorilla's model@5 from 0.36 to
 0.38 (bench/match_quality.py).
+
+Ties. Catalog-derived capabilities often share templated texts, so many models score
+within a hair of each other, and a difference of 0.005 in cosine similarity says nothing about
+which model is better. Models are ordered by similarity in bands: a band starts at the most
+similar model not yet in one and holds every model within TIE_BAND (0.01) of it (measured
+from the band's best, not chained, so a band never drifts down a long slope). Models in one
+band fit the need equally well by their descriptions and are ordered by `tie_order`; bands
+keep their similarity order. On the full catalog (issue 13) the five results of the needs
+that came back at one equal confidence spread over 0.001 to 0.0044 of similarity.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 BEST_TEXT_WEIGHT = 0.7
 # Chosen on the even-numbered Gorilla needs (bench/match_quality.py; 0.10 to
@@ -103,3 +115,122 @@ def match_confidence(similarity: float) -> float:
     """Cosine similarity mapped onto 0..1 from the no-match threshold to a near-paraphrase (0.8)."""
     scaled = (similarity - NO_MATCH_THRESHOLD) / (0.8 - NO_MATCH_THRESHOLD)
     return round(max(0.0, min(1.0, scaled)), 3)
+
+
+TIE_BAND = 0.005
+
+
+def tie_bands(similarities: Sequence[float]) -> list[int]:
+    """The band of each model, given their similarities best first (bands numbered from 0)."""
+    bands: list[int] = []
+    floor = None
+    for similarity in similarities:
+        if floor is None or similarity < floor:
+            bands.append(bands[-1] + 1 if bands else 0)
+            floor = similarity - TIE_BAND
+        else:
+            bands.append(bands[-1])
+    return bands
+
+
+# Measured evidence counts once there is enough of it; until then a model is neither helped nor
+# hurt (it counts as NEUTRAL_RATE, between a model that mostly works and one that mostly fails).
+MIN_FEEDBACK = 5
+MIN_PROBE_RUNS = 3
+NEUTRAL_RATE = 0.5
+DEFAULT_ORDER = ("trust", "recency")
+
+
+@dataclass(frozen=True)
+class TieFacts:
+    """What orders a model among the models it ties with."""
+
+    slug: str
+    similarity: float = 0.0
+    trust_score: int = 0
+    release_date: date | None = None
+    # Feedback on the matched capability.
+    feedback: int = 0
+    successes: int = 0
+    # Live probes: the matched capability's, else the shown offer's endpoint's.
+    probe_runs: int = 0
+    probe_pass_rate: float | None = None
+    # Of the offer shown (else the model's own facts).
+    prompt_price: float | None = None
+    context_length: int | None = None
+    latency_ms: float | None = None
+
+
+def tie_keys(prefer: Sequence[str]) -> list[str]:
+    """The keys that order tied models, first first."""
+    keys = ["success", "probes"]
+    for key in [*prefer, *DEFAULT_ORDER]:
+        if key not in keys:
+            keys.append(key)
+    return [*keys, "similarity", "slug"]
+
+
+def _rate(value: float | None, enough: bool) -> float:
+    return -round(value if enough and value is not None else NEUTRAL_RATE, 2)
+
+
+def _tie_value(facts: TieFacts, key: str) -> Any:
+    if key == "success":
+        enough = facts.feedback >= MIN_FEEDBACK
+        return _rate(facts.successes / facts.feedback if enough else None, enough)
+    if key == "probes":
+        return _rate(facts.probe_pass_rate, facts.probe_runs >= MIN_PROBE_RUNS)
+    if key == "price":
+        return (facts.prompt_price is None, facts.prompt_price or 0.0)
+    if key == "context":
+        return (facts.context_length is None, -(facts.context_length or 0))
+    if key == "recency":
+        released = facts.release_date
+        return (released is None, -released.toordinal() if released else 0)
+    if key == "trust":
+        return -facts.trust_score
+    if key == "latency":
+        return (facts.latency_ms is None, facts.latency_ms or 0.0)
+    if key == "similarity":
+        return -facts.similarity
+    if key == "slug":
+        return facts.slug
+    raise ValueError(f"unknown tie key {key!r}")
+
+
+def tie_order(facts: TieFacts, prefer: Sequence[str] = ()) -> tuple[tuple[str, Any], ...]:
+    """The sort key of a model among models whose similarities tie; smaller goes first.
+
+    1. measured success: the matched capability's share of successful feedback, once it has
+       MIN_FEEDBACK reports; then the probe pass rate (the capability's live probes, else the
+       shown offer's endpoint's) once there are MIN_PROBE_RUNS runs. Unmeasured counts as
+       NEUTRAL_RATE, so a model that is known to fail goes after one nobody has measured;
+       rates are compared to two places.
+    2. the need's preferences, in the order stated: price (the shown offer's prompt price,
+       lowest first), context (largest first), recency (newest release first), trust (highest
+       score first), latency (lowest measured p50 first). A model that does not state the
+       value goes after those that do.
+    3. the default: trust score, then recency (when not already preferred).
+    4. the similarity itself: what is left of the texts' difference still beats the name
+       (on the seeds, two models 0.002 apart with the same trust and no release date);
+    5. the slug, so the order never depends on the database's.
+    """
+    return tuple((key, _tie_value(facts, key)) for key in tie_keys(prefer))
+
+
+def deciding_key(
+    first: tuple[tuple[str, Any], ...], second: tuple[tuple[str, Any], ...]
+) -> str | None:
+    """The key that put `first` ahead of `second` (both tie_order values), if any did."""
+    for (key, a), (_key, b) in zip(first, second, strict=True):
+        if a != b:
+            return key
+    return None
+
+
+def ordered_by(orders: Sequence[tuple[tuple[str, Any], ...]]) -> list[str]:
+    """The keys that decided at least one pair of neighbours in a sorted band, in key order.
+    Neighbours suffice: in a lexicographic order the key deciding any pair decides one of the
+    neighbouring pairs between them."""
+    used = {deciding_key(a, b) for a, b in zip(orders, orders[1:], strict=False)}
+    return [key for key, _value in orders[0] if key in used] if orders else []

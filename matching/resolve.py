@@ -9,20 +9,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 from django.db.models import Q
 
 from core.errors import ApplicationError
 from core.time import timestamp
-from registry.models import Artifact, ArtifactFacet, Capability
+from registry.models import Artifact, ArtifactFacet, ProviderEndpoint
 
 from . import ranking
-from .answer import results_build
-from .constraints import FilterError, Required, apply_filters, read_constraints
+from .answer import results_build, ties_build
+from .constraints import ROUTER_TYPE, FilterError, Required, apply_filters, read_constraints
 from .embeddings import Embedder, get_embedder
-from .index import CapabilityIndex
 from .indexing import current_index
 from .models import ResolveLog
+from .offers import ENDPOINT_FIELDS, Offer, model_fits
+from .preferences import PreferenceError, prefer_parse
+from .shortlist import shortlist
 from .vocabulary import read_as
 
 RESOLVER_VERSION = (
@@ -30,9 +31,6 @@ RESOLVER_VERSION = (
 )
 MAX_INTENT_CHARS = 2000
 MAX_LIMIT = 50
-# Text rows fetched per resolve, before grouping by capability: enough for 50
-# results among near ties, few enough that ranking reads few rows.
-SEARCH_DEPTH = 150
 
 
 class ResolveRejected(ApplicationError):
@@ -69,12 +67,59 @@ def resolve_request(body: Any) -> ResolveRequest:
         required = apply_filters(read_constraints(intent), body.get("filters"))
     except FilterError as exc:
         raise ResolveRejected(exc.message, field=exc.field) from exc
+    if "prefer" in body:
+        try:
+            stated = prefer_parse(body["prefer"])
+        except PreferenceError as exc:
+            raise ResolveRejected(exc.message, field="prefer") from exc
+        # Stated in the body first, then any the words add.
+        required.prefer = list(dict.fromkeys([*stated, *required.prefer]))
     return ResolveRequest(intent=intent, limit=limit, required=required)
 
 
-def _eligible_artifacts(required: Required) -> tuple[Any, str | None]:
-    """Artifacts meeting the hard constraints, or the reason none can."""
-    artifacts = Artifact.objects.all()
+def _offers_fitting(artifacts: Any, required: Required) -> list[int]:
+    """The artifacts (of the given queryset) that meet the need's offer limits, themselves or
+    through one of their offers (offers.model_fits)."""
+    offers: dict[int, list[Offer]] = defaultdict(list)
+    for values in ProviderEndpoint.objects.filter(artifact__in=artifacts).values(*ENDPOINT_FIELDS):
+        offers[values["artifact_id"]].append(Offer.from_values(values))
+    fitting = []
+    for pk, slug, prompt, completion, context in artifacts.values_list(
+        "pk", "slug", "prompt_price_per_1m", "completion_price_per_1m", "context_length"
+    ):
+        own = Offer(
+            id=slug,
+            provider="",
+            variant="",
+            free=prompt == 0 and completion == 0,
+            prompt_price=prompt,
+            completion_price=completion,
+            context_length=context,
+        )
+        if model_fits(own=own, offers=offers.get(pk, []), required=required):
+            fitting.append(pk)
+    return fitting
+
+
+def _eligible_artifacts(required: Required) -> tuple[list[int] | None, str | None]:
+    """The artifacts meeting the hard constraints (None: every listed model but routers,
+    see _hidden_artifacts), or the reason none can."""
+    constrained = bool(
+        required.input_modalities
+        or required.output_modalities
+        or required.offer_constrained
+        or required.open_weights
+        or required.type
+    )
+    if not constrained:
+        return None, None
+    artifacts = Artifact.objects.filter(merged_into__isnull=True)
+    if required.type:
+        artifacts = artifacts.filter(type=required.type)
+        if not artifacts.exists():
+            return [], f"no registered listing is a {required.type}"
+    elif not required.routers:
+        artifacts = artifacts.exclude(type=ROUTER_TYPE)
     for kind, modalities in (
         ("input_modality", required.input_modalities),
         ("output_modality", required.output_modalities),
@@ -89,22 +134,26 @@ def _eligible_artifacts(required: Required) -> tuple[Any, str | None]:
                     if kind == "input_modality"
                     else ("embeddings" if modality == "embeddings" else f"{modality} output")
                 )
-                return None, f"no registered model {verb} {noun}"
+                return [], f"no registered model {verb} {noun}"
             artifacts = artifacts.filter(facets__kind=kind, facets__value=modality)
-    # A passport that does not state its context size or price is not excluded
-    # by a limit on it: the answer says the limit could not be checked.
-    if required.min_context:
-        artifacts = artifacts.filter(
-            Q(context_length__gte=required.min_context) | Q(context_length__isnull=True)
-        )
-    if required.max_prompt_price is not None:
-        artifacts = artifacts.filter(
-            Q(prompt_price_per_1m__lte=required.max_prompt_price)
-            | Q(prompt_price_per_1m__isnull=True)
-        )
+    if (
+        required.variant is not None
+        and not ProviderEndpoint.objects.filter(variant=required.variant).exists()
+    ):
+        return [], f"no registered model has a {required.variant!r} offer"
     if required.open_weights:
         artifacts = artifacts.filter(open_weights=True)
-    return artifacts, None
+    if required.offer_constrained:
+        return _offers_fitting(artifacts, required), None
+    return list(artifacts.values_list("pk", flat=True)), None
+
+
+def _hidden_artifacts(required: Required) -> list[int]:
+    """Listings a resolve never returns unasked: merged ones, and routers unless the need asks."""
+    hidden = Q(merged_into__isnull=False)
+    if not required.routers:
+        hidden |= Q(type=ROUTER_TYPE)
+    return list(Artifact.objects.filter(hidden).values_list("pk", flat=True))
 
 
 def resolve(
@@ -122,46 +171,49 @@ def resolve(
         "readAs": read_as(request.intent),
         "required": required.as_dict(),
         "resolved": [],
+        "ties": None,
         "noMatch": None,
     }
-    artifacts, impossible = _eligible_artifacts(required)
+    eligible, impossible = _eligible_artifacts(required)
     results: list[dict[str, Any]] = []
     if impossible:
         answer["noMatch"] = impossible
     else:
         embedder = embedder or get_embedder()
         index = current_index(embedder=embedder)
-        constrained = bool(
-            required.input_modalities
-            or required.output_modalities
-            or required.min_context
-            or required.max_prompt_price is not None
-            or required.open_weights
-        )
         rows = None
-        if constrained:
-            rows = index.rows_of_artifacts(list(artifacts.values_list("pk", flat=True)))
+        if eligible is not None:
+            rows = index.rows_of_artifacts(eligible)
             if len(rows) == 0:
                 answer["noMatch"] = "no registered model meets the constraints: " + "; ".join(
                     required.checks()
                 )
+        elif hidden := _hidden_artifacts(required):
+            rows = index.rows_without_artifacts(hidden)
         if answer["noMatch"] is None:
             query = embedder.encode([answer["readAs"]])[0]
-            hits = index.search(query, k=max(SEARCH_DEPTH, 8 * request.limit), rows=rows)
-            ranked, total_fitting = _rank_hits(hits, index, query, request.limit)
-            results = results_build(
-                ranked=ranked,
+            found = shortlist(
+                index=index,
+                query=query,
+                rows=rows,
                 limit=request.limit,
-                total_fitting=total_fitting,
+                need=request.intent,
+                required=required,
+            )
+            results = results_build(
+                shortlist=found,
+                limit=request.limit,
                 required=required,
                 base_url=base_url,
                 resolve_id=resolve_id,
             )
+            answer["ties"] = ties_build(found, request.limit)
             if not results:
-                best = hits[0].similarity if hits else 0.0
+                best = index.search(query, k=1, rows=rows)
+                similarity = best[0].similarity if best else 0.0
                 answer["noMatch"] = (
-                    f"no registered capability is close enough to this need (best similarity {best:.2f}, "
-                    f"threshold {ranking.NO_MATCH_THRESHOLD:.2f})"
+                    f"no registered capability is close enough to this need (best similarity "
+                    f"{similarity:.2f}, threshold {ranking.NO_MATCH_THRESHOLD:.2f})"
                 )
     answer["resolved"] = results
     ResolveLog.objects.create(
@@ -182,114 +234,3 @@ def resolve(
     # Outcomes are counted on a cadence (OUTCOMES_INTERVAL_SECONDS, Celery beat), not
     # after each resolve: a passport gets at most one version from them per round.
     return answer
-
-
-@dataclass(frozen=True)
-class Candidate:
-    hit: Any  # the capability's best-matching text row
-    best_text: float
-    mean_text: float
-    # The need's similarity to its best category, and that category's name (None: the
-    # registry as a whole stood in).
-    category: tuple[float, str | None]
-
-    @property
-    def similarity(self) -> float:
-        return ranking.capability_similarity(
-            best_text=self.best_text, mean_text=self.mean_text, category=self.category[0]
-        )
-
-
-def _candidates(
-    hits: list[Any], index: CapabilityIndex, query: np.ndarray, limit: int
-) -> tuple[dict[int, Candidate], int]:
-    """The capabilities that can still reach the top `limit` + 1, and how many models fit at all.
-
-    Hits come most similar first; a model fits when one of its texts clears
-    the no-match threshold. Trust and success move a capability by at most
-    ranking.MAX_BOOST_SPREAD, so a model whose best capability similarity
-    trails the (limit + 1)-th model's by more than that can never be shown:
-    its rows are not even read from the database.
-    """
-    # The index gives each capability's best row once.
-    best_hit = {hit.capability: hit for hit in hits if hit.similarity >= ranking.NO_MATCH_THRESHOLD}
-    if not best_hit:
-        return {}, 0
-    means = index.mean_similarities(query, list(best_hit))
-    categories = index.category_similarities(query, list(best_hit))
-    candidates = {
-        pk: Candidate(
-            hit=hit, best_text=hit.similarity, mean_text=means[pk], category=categories[pk]
-        )
-        for pk, hit in best_hit.items()
-    }
-    best_by_artifact: dict[int, float] = {}
-    for candidate in candidates.values():
-        artifact = candidate.hit.artifact
-        best_by_artifact[artifact] = max(candidate.similarity, best_by_artifact.get(artifact, -1.0))
-    fitting = sorted(best_by_artifact.values(), reverse=True)
-    cut = fitting[min(limit, len(fitting) - 1)] - ranking.MAX_BOOST_SPREAD
-    return (
-        {
-            pk: candidate
-            for pk, candidate in candidates.items()
-            if best_by_artifact[candidate.hit.artifact] >= cut
-        },
-        len(fitting),
-    )
-
-
-# One shown model: its capabilities with their rank, best first.
-Ranked = list[tuple[ranking.Rank, Capability, Candidate]]
-
-
-def _rank_hits(
-    hits: list[Any], index: CapabilityIndex, query: np.ndarray, limit: int
-) -> tuple[list[Ranked], int]:
-    """The top `limit` + 1 models, best first, each with up to four of its capabilities (best
-    first), and how many models fit at all. The model after the top `limit` is there for the
-    last shown one to be compared with."""
-    best_by_capability, total_fitting = _candidates(hits, index, query, limit)
-    if not best_by_capability:
-        return [], total_fitting
-    # Rank on a few plain columns; full rows (JSON lists) only for what is shown.
-    facts = {
-        pk: (success_rate, feedback, score, slug)
-        for pk, success_rate, feedback, score, slug in Capability.objects.filter(
-            pk__in=best_by_capability
-        ).values_list(
-            "pk",
-            "success_rate",
-            "feedback_count",
-            "artifact__trust__score",
-            "artifact__slug",
-        )
-    }
-    by_artifact: dict[int, list[tuple[ranking.Rank, int, Candidate]]] = defaultdict(list)
-    for pk, candidate in best_by_capability.items():
-        if pk not in facts:
-            continue
-        hit = candidate.hit
-        success_rate, feedback, score, _slug = facts[pk]
-        scored = ranking.rank(
-            best_text=candidate.best_text,
-            mean_text=candidate.mean_text,
-            category=candidate.category[0],
-            trust_score=score or 0,
-            success_rate=success_rate,
-            feedback=feedback,
-        )
-        by_artifact[hit.artifact].append((scored, pk, candidate))
-    ranked = sorted(
-        (sorted(entries, key=lambda e: (-e[0].total, e[1])) for entries in by_artifact.values()),
-        key=lambda entries: (-entries[0][0].total, facts[entries[0][1]][3]),
-    )
-    shown = ranked[: limit + 1]
-    wanted = {pk for entries in shown for _rank, pk, _candidate in entries[:4]}
-    full = {
-        cap.pk: cap
-        for cap in Capability.objects.filter(pk__in=wanted).select_related(
-            "artifact", "artifact__trust"
-        )
-    }
-    return [[(r, full[pk], c) for r, pk, c in entries[:4]] for entries in shown], total_fitting

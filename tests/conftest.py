@@ -112,3 +112,14 @@ def model(minilm: Embedder) -> Iterator[Embedder]:
     set_embedder(minilm)
     yield minilm
     set_embedder(None)
+
+
+@pytest.fixture
+def words(db: Any) -> Iterator[Embedder]:
+    """A tiny deterministic embedder (tests/matching/listings.py) as the process's embedder."""
+    from tests.matching.listings import WordEmbedder
+
+    embedder = WordEmbedder()
+    set_embedder(embedder)
+    yield embedder
+    set_embedder(None)

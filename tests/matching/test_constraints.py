@@ -86,7 +86,7 @@ def test_explicit_filters_win() -> None:
         (
             {"modality": ["image"]},
             "filters.modality",
-            "filters.modality is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights",
+            "filters.modality is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights, type, variant, free",
         ),
         (
             {"input_modalities": "image"},

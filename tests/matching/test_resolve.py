@@ -38,6 +38,7 @@ def test_bar_chart_lands_on_a_vision_capability(seeds: list[str], model: Any, ap
         "readAs",
         "required",
         "resolved",
+        "ties",
         "noMatch",
     ]
     assert answer["readAs"] == "read a bar chart image and explain the trend (images)"
@@ -49,9 +50,11 @@ def test_bar_chart_lands_on_a_vision_capability(seeds: list[str], model: Any, ap
     assert {r["artifact"]["slug"] for r in answer["resolved"]} <= {MAVERICK, SCOUT}
     assert list(first) == [
         "artifact",
+        "offer",
         "capability",
         "trust",
         "alternatives",
+        "sameFamily",
         "matchConfidence",
         "lastVerified",
         "feedbackUrl",
@@ -157,7 +160,7 @@ def test_missing_modality_is_named(
         (
             {"intent": "chat", "filters": {"colour": "red"}},
             "filters.colour",
-            "filters.colour is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights",
+            "filters.colour is not a known filter; use input_modalities, output_modalities, min_context, max_prompt_price, open_weights, type, variant, free",
         ),
     ],
 )

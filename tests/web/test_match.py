@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from matching.models import Feedback
+from tests.matching.listings import CONTRACTS, listing
 
 pytestmark = pytest.mark.django_db
 MAVERICK = "meta-llama-llama-4-maverick"
@@ -80,3 +81,32 @@ def test_match_page_without_a_need_is_a_form(db: Any) -> None:
     html = Client().get("/match").content.decode()
     assert '<label for="id_q">What do you need a model for?</label>' in html
     assert "Nothing fits" not in html
+
+
+def test_match_says_when_models_tie_and_what_ordered_them(words: Any) -> None:
+    from datetime import date
+
+    listing("old-trusted", trust=80, released=date(2024, 3, 1))
+    listing("new-trusted", trust=80, released=date(2025, 3, 1))
+    listing("less-trusted", trust=40, released=date(2026, 1, 1))
+    listing(
+        "with-offer",
+        trust=10,
+        offers=[{"variant": "batch", "prompt_price_per_1m": "0.5", "completion_price_per_1m": "2"}],
+    )
+    html = Client().get("/match", {"q": f"the cheapest model to {CONTRACTS}"}).content.decode()
+    assert (
+        '<p class="ties" role="note">4 models fit this need equally well by their descriptions; '
+        "ordered by price, then trust score, then recency.</p>"
+    ) in html
+    assert re.findall(r'<h3><a href="/passports/([^"]+)">', html) == [
+        "with-offer",
+        "new-trusted",
+        "old-trusted",
+        "less-trusted",
+    ]
+    assert (
+        '<p class="offer">Offer: <code>with-offer:batch</code> via openrouter (batch) · $0.5 / $2 '
+        "per 1M tokens</p>"
+    ) in html
+    assert "Among models that fit equally well, preferring: price." in html

@@ -20,3 +20,11 @@ def to_the_second(moment: str | None) -> str | None:
     if not moment:
         return moment
     return _FRACTION.sub("Z", moment)
+
+
+@register.filter
+def usd(amount: float | None) -> str:
+    """A price as a person reads it: $0.5, $2, $0.075; "?" when not stated."""
+    if amount is None:
+        return "?"
+    return f"${amount:.6f}".rstrip("0").rstrip(".")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from api.http import base_url
 from core.errors import ApplicationError
 from matching import ranking
+from matching.answer import ties_sentence
 from matching.feedback import feedback_record
 from matching.resolve import resolve, resolve_request
 
@@ -34,9 +35,13 @@ def match(request: HttpRequest) -> HttpResponse:
     elif form.is_bound and not form.is_valid():
         error, status = "; ".join(str(m) for ms in form.errors.values() for m in ms), 400
     results = []
+    ties = ""
     if answer:
         for result in answer["resolved"]:
             results.append({**result, "bars": _rank_bars(result["rank"])})
+        tied = [i for i, r in enumerate(answer["resolved"], 1) if r["rank"]["tied"]]
+        if tied:
+            ties = ties_sentence(answer["ties"], tied[0], len(tied))
     return render(
         request,
         "web/match.html",
@@ -45,8 +50,10 @@ def match(request: HttpRequest) -> HttpResponse:
             "answer": answer,
             "chips": chips,
             "results": results,
+            "ties": ties,
             "error": error,
             "threshold": ranking.NO_MATCH_THRESHOLD,
+            "tie_band": ranking.TIE_BAND,
         },
         status=status,
     )

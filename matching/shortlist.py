@@ -1,0 +1,296 @@
+"""The models a resolve shows: the index's hits grouped by model, ordered by similarity in tie
+bands (ranking.tie_bands), each band ordered by evidence and preference (ranking.tie_order),
+then one model per family. Reads the database only for the models that can be shown or that
+tie with one that can."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from registry.models import Artifact, Capability, ProviderEndpoint
+
+from . import ranking
+from .constraints import Required
+from .index import CapabilityIndex, Hit
+from .offers import ENDPOINT_FIELDS, Offer, offer_choose
+
+# Text rows fetched per resolve, before grouping by capability: enough for 50 results among
+# near ties, few enough that ranking reads few rows. A search goes deeper (x4 at a time, up to
+# MAX_SEARCH_DEPTH) while a model it has not reached could still tie with one it would show,
+# or it has found fewer families than it shows.
+SEARCH_DEPTH = 150
+MAX_SEARCH_DEPTH = 9600
+# Shown capabilities of one model: its best, and up to three in `alternatives`.
+CAPABILITIES_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit  # the capability's best-matching text row
+    best_text: float
+    mean_text: float
+    # The need's similarity to its best category, and that category's name (None: the
+    # registry as a whole stood in).
+    category: tuple[float, str | None]
+
+    @property
+    def similarity(self) -> float:
+        return ranking.capability_similarity(
+            best_text=self.best_text, mean_text=self.mean_text, category=self.category[0]
+        )
+
+
+@dataclass
+class Listed:
+    """One model in the order shown."""
+
+    artifact: Artifact
+    # Its capabilities with their rank, best first (full rows for the shown models only).
+    capabilities: list[tuple[ranking.Rank, Any, Candidate]]
+    similarity: float
+    band: int
+    offer: Offer | None
+    facts: ranking.TieFacts
+    order: tuple[tuple[str, Any], ...]
+    same_family: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    models: list[Listed]  # one per family unless the need names it, best first; limit + 1 at most
+    band_sizes: dict[int, int]  # how many fitting models each band holds, shown or not
+    band_orders: dict[int, list[tuple[tuple[str, Any], ...]]]  # each band's tie orders, sorted
+    total_fitting: int  # models with a text over the no-match threshold (as far as searched)
+
+
+def family_named(family: str, need: str) -> bool:
+    """The need names the family by its model words: "claude opus" names anthropic/claude-opus,
+    "gemini flash" google/gemini-flash. The maker alone ("anthropic") names no family."""
+    words = re.split(r"[^a-z0-9]+", family.rsplit("/", 1)[-1].lower())
+    words = [w for w in words if w]
+    if not words or len("".join(words)) < 3:
+        return False
+    need_words = set(re.split(r"[^a-z0-9]+", need.lower()))
+    return all(word in need_words for word in words)
+
+
+def _candidates(hits: list[Hit], index: CapabilityIndex, query: np.ndarray) -> list[Candidate]:
+    """The hits whose best text clears the no-match threshold, with their similarity parts."""
+    best_hit = {hit.capability: hit for hit in hits if hit.similarity >= ranking.NO_MATCH_THRESHOLD}
+    if not best_hit:
+        return []
+    means = index.mean_similarities(query, list(best_hit))
+    categories = index.category_similarities(query, list(best_hit))
+    return [
+        Candidate(hit=hit, best_text=hit.similarity, mean_text=means[pk], category=categories[pk])
+        for pk, hit in best_hit.items()
+    ]
+
+
+def _cut_band(
+    order: list[int], bands: list[int], family_of: dict[int, str], wanted: int
+) -> tuple[int, bool]:
+    """The last band needed to show `wanted` families, and whether that many were found."""
+    seen: set[str] = set()
+    for position, artifact in enumerate(order):
+        seen.add(family_of[artifact])
+        if len(seen) >= wanted:
+            return bands[position], True
+    return (bands[-1] if bands else 0), False
+
+
+def shortlist(
+    *,
+    index: CapabilityIndex,
+    query: np.ndarray,
+    rows: np.ndarray | None,
+    limit: int,
+    need: str,
+    required: Required,
+) -> Shortlist:
+    """The top `limit` + 1 models to show (the one after the shown is there for the last shown
+    one to be compared with), with the tie bands they lie in."""
+    available = len(index) if rows is None else len(rows)
+    depth = max(SEARCH_DEPTH, 8 * limit)
+    names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
+    while True:
+        hits = index.search(query, k=depth, rows=rows)
+        candidates = _candidates(hits, index, query)
+        similarity: dict[int, float] = {}
+        for candidate in candidates:
+            artifact = candidate.hit.artifact
+            similarity[artifact] = max(candidate.similarity, similarity.get(artifact, -1.0))
+        new = [pk for pk in similarity if pk not in names]
+        for pk, slug, family in Artifact.objects.filter(pk__in=new).values_list(
+            "pk", "slug", "family"
+        ):
+            key = family or slug
+            names[pk] = (slug, slug if family_named(key, need) else key)
+        order = sorted(
+            (pk for pk in similarity if pk in names), key=lambda pk: (-similarity[pk], names[pk][0])
+        )
+        bands = ranking.tie_bands([similarity[pk] for pk in order])
+        family_of = {pk: names[pk][1] for pk in order}
+        cut, enough = _cut_band(order, bands, family_of, limit + 1)
+        if not order or depth >= min(available, MAX_SEARCH_DEPTH):
+            break
+        weakest = hits[-1].similarity
+        if weakest < ranking.NO_MATCH_THRESHOLD:
+            break  # a text not reached yet is further still: nothing unseen fits
+        # A capability not reached has every text below `weakest`, so its similarity is at
+        # most this (its mean text and best text at `weakest`, its category at the best).
+        reachable = ranking.capability_similarity(
+            best_text=weakest, mean_text=weakest, category=index.best_category_similarity(query)
+        )
+        leader = next(similarity[pk] for pk, band in zip(order, bands, strict=True) if band == cut)
+        if enough and reachable < leader - ranking.TIE_BAND:
+            break
+        depth *= 4
+    kept = [pk for pk, band in zip(order, bands, strict=True) if band <= cut]
+    band_of = {pk: band for pk, band in zip(order, bands, strict=True) if band <= cut}
+    listed = _order_bands(
+        kept=kept,
+        band_of=band_of,
+        similarity=similarity,
+        candidates=[c for c in candidates if c.hit.artifact in band_of],
+        required=required,
+    )
+    band_orders: dict[int, list[tuple[tuple[str, Any], ...]]] = defaultdict(list)
+    for model in listed:
+        band_orders[model.band].append(model.order)
+    shown = _one_per_family(listed, family_of, limit + 1)
+    _load_shown_capabilities(shown)
+    return Shortlist(
+        models=shown,
+        band_sizes=dict(Counter(band_of.values())),
+        band_orders=dict(band_orders),
+        total_fitting=len(similarity),
+    )
+
+
+def _order_bands(
+    *,
+    kept: list[int],
+    band_of: dict[int, int],
+    similarity: dict[int, float],
+    candidates: list[Candidate],
+    required: Required,
+) -> list[Listed]:
+    """The kept models with their facts, offers and capability ranks, in band order and, within
+    a band, in tie order."""
+    # success_rate, feedback_count, successes, probe_runs, probe_passes of each capability
+    facts: dict[int, tuple[float, int, int, int, int]] = {
+        pk: (success_rate, feedback, successes, runs, passes)
+        for pk, success_rate, feedback, successes, runs, passes in Capability.objects.filter(
+            pk__in=[c.hit.capability for c in candidates]
+        ).values_list(
+            "pk", "success_rate", "feedback_count", "successes", "probe_runs", "probe_passes"
+        )
+    }
+    artifacts = {a.pk: a for a in Artifact.objects.filter(pk__in=kept).select_related("trust")}
+    offers: dict[int, list[Offer]] = defaultdict(list)
+    for values in ProviderEndpoint.objects.filter(artifact_id__in=kept).values(*ENDPOINT_FIELDS):
+        offers[values["artifact_id"]].append(Offer.from_values(values))
+    by_artifact: dict[int, list[tuple[ranking.Rank, int, Candidate]]] = defaultdict(list)
+    for candidate in candidates:
+        pk = candidate.hit.capability
+        if pk not in facts or candidate.hit.artifact not in artifacts:
+            continue
+        success_rate, feedback, _successes, _runs, _passes = facts[pk]
+        trust = getattr(artifacts[candidate.hit.artifact], "trust", None)
+        scored = ranking.rank(
+            best_text=candidate.best_text,
+            mean_text=candidate.mean_text,
+            category=candidate.category[0],
+            trust_score=trust.score if trust else 0,
+            success_rate=success_rate,
+            feedback=feedback,
+        )
+        by_artifact[candidate.hit.artifact].append((scored, pk, candidate))
+    listed = []
+    for pk in kept:
+        if pk not in by_artifact:
+            continue
+        # Its most similar capability first (measured success breaks an exact tie).
+        entries = sorted(by_artifact[pk], key=lambda e: (-e[0].similarity, -e[0].total, e[1]))
+        artifact = artifacts[pk]
+        offer = offer_choose(offers.get(pk, []), required)
+        tie_facts = _tie_facts(artifact, offer, facts[entries[0][1]], similarity[pk])
+        listed.append(
+            Listed(
+                artifact=artifact,
+                capabilities=[(r, cap, c) for r, cap, c in entries[:CAPABILITIES_SHOWN]],
+                similarity=similarity[pk],
+                band=band_of[pk],
+                offer=offer,
+                facts=tie_facts,
+                order=ranking.tie_order(tie_facts, required.prefer),
+            )
+        )
+    listed.sort(key=lambda model: (model.band, model.order))
+    return listed
+
+
+def _tie_facts(
+    artifact: Artifact,
+    offer: Offer | None,
+    capability: tuple[float, int, int, int, int],
+    similarity: float,
+) -> ranking.TieFacts:
+    _success_rate, feedback, successes, probe_runs, probe_passes = capability
+    trust = getattr(artifact, "trust", None)
+    status = offer.probe_status if offer else {}
+    pass_rate: float | None
+    if probe_runs:
+        runs, pass_rate = probe_runs, probe_passes / probe_runs
+    else:
+        runs = int(status.get("runs") or 0)
+        rate = status.get("success_rate")
+        pass_rate = None if rate is None else float(rate)
+    price = offer.prompt_price if offer and offer.prompt_price is not None else None
+    if price is None:
+        price = artifact.prompt_price_per_1m
+    context = offer.context_length if offer and offer.context_length is not None else None
+    latency = status.get("latency_p50_ms")
+    if latency is None and trust is not None:
+        latency = (trust.probe_outcomes or {}).get("probe_latency_p50_ms")
+    return ranking.TieFacts(
+        slug=artifact.slug,
+        similarity=similarity,
+        trust_score=trust.score if trust else 0,
+        release_date=artifact.release_date,
+        feedback=feedback,
+        successes=successes,
+        probe_runs=runs,
+        probe_pass_rate=pass_rate,
+        prompt_price=None if price is None else float(price),
+        context_length=context if context is not None else artifact.context_length,
+        latency_ms=None if latency is None else float(latency),
+    )
+
+
+def _one_per_family(listed: list[Listed], family_of: dict[int, str], wanted: int) -> list[Listed]:
+    """The best model of each family in order; the others are named in its `same_family`."""
+    kept: dict[str, Listed] = {}
+    for model in listed:
+        family = family_of[model.artifact.pk]
+        if family in kept:
+            kept[family].same_family.append(model.artifact.slug)
+        else:
+            kept[family] = model
+    return list(kept.values())[:wanted]
+
+
+def _load_shown_capabilities(models: list[Listed]) -> None:
+    """Full capability rows for the models shown (names, intents, best-for lines)."""
+    wanted = {pk for model in models for _rank, pk, _candidate in model.capabilities}
+    full = {cap.pk: cap for cap in Capability.objects.filter(pk__in=wanted)}
+    for model in models:
+        model.capabilities = [(r, full[pk], c) for r, pk, c in model.capabilities]
+        for _rank, cap, _candidate in model.capabilities:
+            cap.artifact = model.artifact  # already loaded, with its trust
