@@ -3,7 +3,8 @@ a dated snapshot), which of them meet a need's limits, and the one a result show
 functions over plain values; resolve loads the rows.
 
 A model meets a price or context limit when the model itself or any one of its offers does;
-a value an offer does not state is not held against it (the result says it was not checked).
+a value an offer does not state is not held against it (the result says it was not checked),
+except "free": an offer whose price nobody states is not known to be free.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def offer_meets(offer: Offer, required: Required, *, unknown_passes: bool = True
     ceiling, context = required.max_prompt_price, required.min_context
     if ceiling is not None:
         if offer.prompt_price is None:
-            if not unknown_passes:
+            if not unknown_passes or ceiling == 0:
                 return False
         elif offer.prompt_price > ceiling:
             return False

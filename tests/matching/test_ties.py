@@ -325,6 +325,9 @@ def test_a_free_need_gets_the_free_offer(words: Any, api: Any) -> None:
         ],
     )
     listing("paid-only", trust=90, price="3", offers=[{"prompt_price_per_1m": "3"}])
+    # No price stated anywhere: not known to be free, so not offered as free (a price
+    # ceiling above zero still lets an unstated price through, and says so).
+    listing("price-unknown", trust=95)
     answer = resolve(api, f"a free model to {CONTRACTS}")
     assert slugs(answer) == ["has-free"]
     assert answer["resolved"][0]["offer"] == {
