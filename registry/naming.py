@@ -322,6 +322,7 @@ _UPPER = {
     "v3",
     "v4",
     "qwq",
+    "it",
 }
 
 
@@ -350,6 +351,7 @@ def pretty_model(text: str) -> str:
             word = word[0].upper() + word[1:]
         out.append(word)
     name = " ".join(out)
+    name = re.sub(r"^Dall E\b", "DALL-E", name)
     return re.sub(r"^GPT (\d)", r"GPT-\1", name)
 
 

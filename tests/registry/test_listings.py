@@ -143,6 +143,8 @@ def test_openrouter_names_without_a_maker_get_the_vendors() -> None:
         openrouter_name("MythoMax 13B", "gryphe/mythomax-l2-13b", makers) == "Gryphe: MythoMax 13B"
     )
     assert pretty_model("claude-3-5-haiku") == "Claude 3.5 Haiku"
+    assert pretty_model("dall-e-3") == "DALL-E 3"
+    assert pretty_model("gemma-7b-it") == "Gemma 7B IT"
 
 
 @pytest.mark.django_db
