@@ -331,9 +331,11 @@ if __name__ == "__main__":
     parser.add_argument("--part", choices=["seeds", "catalog", "gorilla"])
     parser.add_argument("--var-dir", type=Path)
     args = parser.parse_args()
+    if args.part == "catalog" and args.var_dir is None:
+        parser.error("--part catalog needs --var-dir (a registry with the catalogs imported)")
     if args.part:
-        {"seeds": seeds_part, "catalog": catalog_part, "gorilla": gorilla_part}[args.part](
-            args.var_dir
-        )
+        # A part run alone gets a scratch registry of its own (never a folder named "None").
+        folder = args.var_dir or Path(tempfile.mkdtemp(prefix=f"bench-{args.part}-"))
+        {"seeds": seeds_part, "catalog": catalog_part, "gorilla": gorilla_part}[args.part](folder)
     else:
         main(args.var_dir)
