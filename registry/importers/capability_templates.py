@@ -231,7 +231,7 @@ TEMPLATES: tuple[CapabilityTemplate, ...] = (
     ),
     CapabilityTemplate(
         when=When(modes=("audio_transcription",)),
-        name="speech-to-text transcription",
+        name="audio understanding and transcription",
         lead="{model} transcribes audio files into text.",
         topic=_AUDIO,
         intents=(
@@ -343,7 +343,7 @@ TEMPLATES: tuple[CapabilityTemplate, ...] = (
     ),
     CapabilityTemplate(
         when=When(modes=("audio_speech",)),
-        name="text-to-speech",
+        name="speech and audio generation",
         lead="{model} reads text aloud as generated speech.",
         topic=_MAKE_AUDIO,
         intents=(

@@ -152,7 +152,7 @@ def test_litellm_audio_transcription_entry() -> None:
     )
     assert [texts(c) for c in caps] == [
         {
-            "name": "speech-to-text transcription",
+            "name": "audio understanding and transcription",
             "description": (
                 "whisper-1 is a speech-to-text model served by openai. "
                 "whisper-1 transcribes audio files into text. It takes audio and gives text."
