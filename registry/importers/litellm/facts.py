@@ -7,13 +7,17 @@ are taken only when they are well-formed numbers.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 from ...modalities import INPUT_MODALITIES, OUTPUT_MODALITIES, ordered
 from ..catalog import endpoint_fact_values
-from ..derive import CatalogFacts, per_million
+from ..derive import CatalogFacts, per_million, usd
 from .names import Entry
 
+_MODE_WORD = re.compile(r"[a-z][a-z_]{1,40}")
 MODE_MODALITIES: dict[str, tuple[list[str], list[str]]] = {
     "chat": (["text"], ["text"]),
     "completion": (["text"], ["text"]),
@@ -58,6 +62,15 @@ def entry_facts(entry: Entry, display: str) -> CatalogFacts:
         features.append("reasoning")
     return CatalogFacts(
         name=display,
+        # A mode this table does not know (vector_store) is kept: derive says it was stated.
+        mode=raw_mode if isinstance(raw_mode, str) and _MODE_WORD.fullmatch(raw_mode) else "",
+        supports=sorted(
+            key.removeprefix("supports_")
+            for key, value in record.items()
+            if key.startswith("supports_") and value is True
+        ),
+        vector_size=_tokens(record.get("output_vector_size")),
+        unit_prices=unit_prices(record),
         context_length=_tokens(record.get("max_input_tokens")) or _tokens(record.get("max_tokens")),
         max_output_tokens=_tokens(record.get("max_output_tokens")),
         input_modalities=ordered(ins, INPUT_MODALITIES),
@@ -66,6 +79,30 @@ def entry_facts(entry: Entry, display: str) -> CatalogFacts:
         completion_price=_cost(record.get("output_cost_per_token")),
         features=features,
     )
+
+
+# LiteLLM's prices per unit other than a token, and how a person says the unit.
+UNIT_PRICES = (
+    ("input_cost_per_image", "per image"),
+    ("output_cost_per_image", "per image"),
+    ("input_cost_per_second", "per second of input"),
+    ("output_cost_per_second", "per second of output"),
+    ("input_cost_per_character", "per character"),
+    ("ocr_cost_per_page", "per page"),
+    ("input_cost_per_query", "per query"),
+    ("input_cost_per_request", "per request"),
+)
+
+
+def unit_prices(record: dict[str, Any]) -> list[str]:
+    """ "$0.04 per image" for each per-unit price the entry states as a positive number."""
+    said = []
+    for key, unit in UNIT_PRICES:
+        value = record.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            continue
+        said.append(f"{usd(Decimal(str(value)))} {unit}")
+    return list(dict.fromkeys(said))
 
 
 def _tokens(value: Any) -> int | None:
@@ -106,12 +143,16 @@ def group_facts(entries: list[Entry], name: str) -> CatalogFacts:
     cheapest = min(priced, key=lambda pair: pair[0])[1] if priced else all_facts[0]
     contexts = [f.context_length for f in all_facts if f.context_length]
     outputs = [f.max_output_tokens for f in all_facts if f.max_output_tokens]
+    # The mode most of the entries state (the first in key order on a tie); the flags any states.
+    modes = Counter(f.mode for f in all_facts if f.mode)
     return CatalogFacts(
         name=name,
-        description=(
-            f"{name}, served by {', '.join(sorted({e.provider for e in entries}))} "
-            "(from LiteLLM's price map)."
-        ),
+        # LiteLLM's price map has no prose: the passport's texts come from its facts.
+        description="",
+        mode=modes.most_common(1)[0][0] if modes else "",
+        supports=sorted({flag for f in all_facts for flag in f.supports}),
+        vector_size=next((f.vector_size for f in all_facts if f.vector_size), None),
+        unit_prices=cheapest.unit_prices,
         context_length=max(contexts) if contexts else None,
         max_output_tokens=max(outputs) if outputs else None,
         input_modalities=ordered(
