@@ -456,12 +456,14 @@ def litellm_name(*, path: str, provider: str, mode: str) -> LiteLLMName:
         if not last.lower().startswith(head):
             continue
         vendor, dot, rest = last[len(head) :].partition(".")
-        if dot and vendor.lower() in MAKER_OF_VENDOR and rest:
-            maker, last = MAKER_OF_VENDOR[vendor.lower()], rest
+        # "anthropic.claude-v1", "deepseek.v3.2"; not "FLUX.1-schnell" (a version, no vendor).
+        if dot and vendor.lower() in MAKER_OF_VENDOR and rest[:1].isalpha():
+            maker = MAKER_OF_VENDOR[vendor.lower()]
+            last = f"{vendor}-{rest}" if is_generic(rest) else rest
             break
     hyphen_maker, last = vendor_hyphen(last)
     maker = maker or hyphen_maker
-    last = re.sub(r"-v\d+:\d+$|:\d+$|@default$", "", last)
+    last = re.sub(r"-v\d+:\d+$|:\d+$|@default$|@\d{3}$", "", last)
     words_before = segments[:-1]
     if words_before and words_before[0].lower() in MAKER_OF_VENDOR:
         maker = maker or MAKER_OF_VENDOR[words_before[0].lower()]
@@ -487,6 +489,8 @@ def litellm_name(*, path: str, provider: str, mode: str) -> LiteLLMName:
         group_words = [provider, last]
         maker = maker or pretty_model(provider)
     model = pretty_model(" ".join(model_words))
+    if maker and model.lower().startswith(maker.lower() + " "):
+        model = maker + model[len(maker) :]  # the maker's own casing: "DeepSeek V3.2"
     if is_generic(last) and (not words_before or is_generic(" ".join(words_before))):
         extra = MODE_WORDS.get(mode)
         if extra and extra.lower() != last.lower():

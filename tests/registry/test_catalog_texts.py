@@ -56,9 +56,10 @@ def test_openrouter_description_gives_the_texts() -> None:
         "description": f"{first} {purpose}",
         "intents": [
             seeded,
-            "I need an assistant like Voxtral Small 24B 2507 that answers questions and drafts text",
-            "I want Voxtral Small 24B 2507 to summarize, rewrite or translate text",
-            "I need Voxtral Small 24B 2507 for multi-turn conversation in my product",
+            "I need an assistant that answers questions and drafts text",
+            "I want a model to summarize, rewrite or translate text",
+            "I need text classified or tagged, for example by sentiment or topic",
+            "I need a model for multi-turn conversation in my product",
         ],
         "best_for": [
             purpose,
@@ -79,8 +80,8 @@ def test_openrouter_description_gives_the_texts() -> None:
         ),
         "intents": [
             seeded,
-            "I need spoken audio turned into text by Voxtral Small 24B 2507",
-            "I want Voxtral Small 24B 2507 to answer questions about a recording",
+            "I need spoken audio turned into text",
+            "I want a model to answer questions about a recording",
         ],
         "best_for": [purpose],
         "limitations": [
@@ -124,9 +125,10 @@ def test_record_without_description_gets_the_templates_and_says_so() -> None:
             "Its context window is 8,192 tokens."
         ),
         "intents": [
-            "I need an assistant like Plain 1 that answers questions and drafts text",
-            "I want Plain 1 to summarize, rewrite or translate text",
-            "I need Plain 1 for multi-turn conversation in my product",
+            "I need an assistant that answers questions and drafts text",
+            "I want a model to summarize, rewrite or translate text",
+            "I need text classified or tagged, for example by sentiment or topic",
+            "I need a model for multi-turn conversation in my product",
         ],
         "best_for": [
             "applications that need a general-purpose language model behind an API",
@@ -158,8 +160,8 @@ def test_litellm_audio_transcription_entry() -> None:
                 "whisper-1 transcribes audio files into text. It takes audio and gives text."
             ),
             "intents": [
-                "I need whisper-1 to transcribe recordings, calls or podcasts into text",
-                "I want subtitles or meeting notes written from audio by whisper-1",
+                "I need a model to transcribe recordings, calls or podcasts into text",
+                "I want subtitles or meeting notes written from audio",
             ],
             "best_for": [
                 "speech-to-text pipelines",
@@ -196,8 +198,8 @@ def test_litellm_embedding_entry() -> None:
                 "Its context window is 8,191 tokens."
             ),
             "intents": [
-                "I need text-embedding-3-small vectors for semantic search over my documents",
-                "I want text-embedding-3-small to cluster or deduplicate texts by meaning",
+                "I need vectors for semantic search over my documents",
+                "I want a model to cluster or deduplicate texts by meaning",
             ],
             "best_for": [
                 "retrieval-augmented generation",
@@ -258,7 +260,7 @@ def test_litellm_chat_entry_states_its_flags() -> None:
         "up to 16,384 tokens per request. Repeated prompt prefixes can be cached at a lower price."
     )
     assert caps[1]["intents"][-1] == (
-        "I need acme-chat-1 to make several API calls in parallel in one turn"
+        "I need a model to make several API calls in parallel in one turn"
     )
     assert caps[0]["best_for"][-1] == (
         "budgets priced per token: $2.50 per 1M input tokens and $10.00 per 1M output tokens"
