@@ -76,9 +76,15 @@ def test_openrouter_merges_facts_into_a_seed_and_keeps_its_text(
 @pytest.mark.django_db
 def test_openrouter_new_model_gets_a_derived_passport(api: Any) -> None:
     openrouter_import(data=catalog(IMAGE_MODEL), label="t")
-    document = api.get("/api/v1/passport/acme-pixel-1-free").json()
+    # Only its free variant is in the catalog: the listing is the model's, the variant its offer.
+    document = api.get("/api/v1/passport/acme-pixel-1").json()
     unfragile = document["passport"]["unfragile"]
-    assert unfragile["artifact"]["id"] == "openrouter-acme-pixel-1-free"
+    assert unfragile["artifact"]["id"] == "openrouter-acme-pixel-1"
+    assert unfragile["artifact"]["name"] == "Acme: Pixel 1"
+    assert [
+        (e["source_key"], e["variant"], e["free"])
+        for e in document["passport"]["registry"]["endpoints"]
+    ] == [("acme/pixel-1:free", "free", True)]
     assert unfragile["artifact"]["pricing"] == {
         "model": "free",
         "free": True,
@@ -89,8 +95,8 @@ def test_openrouter_new_model_gets_a_derived_passport(api: Any) -> None:
         "image generation",
     ]
     assert [c["id"] for c in unfragile["capabilities"]] == [
-        "openrouter-acme-pixel-1-free__cap_0",
-        "openrouter-acme-pixel-1-free__cap_1",
+        "openrouter-acme-pixel-1__cap_0",
+        "openrouter-acme-pixel-1__cap_1",
     ]
     trust = unfragile["trust"]
     breakdown = trust["rank_breakdown"]
@@ -211,7 +217,7 @@ def test_litellm_attaches_endpoints_and_groups_the_rest(api: Any) -> None:
             "reason": "attached to meta-llama-llama-4-maverick by family name; sizes or variants differ",
         }
     ]
-    embed = Artifact.objects.get(slug="acme-embed")
+    embed = Artifact.objects.get(slug="acme-embed-v2")
     assert (embed.context_length, embed.prompt_price_per_1m, embed.output_modalities) == (
         8192,
         Decimal("0.005"),
