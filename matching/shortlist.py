@@ -69,8 +69,8 @@ class Shortlist:
 
 
 def family_named(family: str, need: str) -> bool:
-    """The need names the family by its model words: "claude opus" names anthropic/claude-opus,
-    "gemini flash" google/gemini-flash. The maker alone ("anthropic") names no family."""
+    """The need names the family by its model words: "claude" names anthropic/claude, "gemini"
+    google/gemini (registry.naming.family_of). The maker alone ("anthropic") names no family."""
     words = re.split(r"[^a-z0-9]+", family.rsplit("/", 1)[-1].lower())
     words = [w for w in words if w]
     if not words or len("".join(words)) < 3:

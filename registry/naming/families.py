@@ -8,16 +8,17 @@ _VERSIONISH = re.compile(r"^(v?\d[\d.]*[a-z]?|\d+[a-z]\d*b?|[ae]\d+b|\d+x\d+b|20
 _FAMILY_DROP = frozenset(
     """
     free batch fast thinking exacto extended beta nitro online latest preview exp
-    experimental instruct it chat hf base snapshot older
+    experimental instruct it chat hf snapshot older
     """.split()
 )
 
 
 def family_of(name: str) -> str:
-    """The family of a listing named `Maker: Model`: the maker and the model's words without
-    versions, sizes and variant words. `Anthropic: Claude Opus 4.7` -> `anthropic/claude-opus`,
-    `Meta: Llama 3.3 70B Instruct` -> `meta/llama`, `Google: Gemini 2.5 Flash` ->
-    `google/gemini-flash`."""
+    """The family of a listing named `Maker: Model`: the maker and the first word of the model's
+    name once versions, sizes and variant words are set aside, as a developer names a family:
+    `Anthropic: Claude Opus 4.7` -> `anthropic/claude`, `Meta: Llama 3.3 70B Instruct` ->
+    `meta/llama`, `Google: Gemini 2.5 Flash` -> `google/gemini`, `Qwen: Qwen3 Coder` ->
+    `qwen/qwen`. Five Claude models are one family; Claude and Gemini are two."""
     maker, _, model = name.partition(": ") if ": " in name else ("", "", name)
     model = re.sub(r"\(.*?\)", " ", model.lower())
     words: list[str] = []
@@ -28,5 +29,5 @@ def family_of(name: str) -> str:
         if word and not _VERSIONISH.match(word) and word not in _FAMILY_DROP:
             words.append(word)
     maker_key = re.sub(r"[^a-z0-9]+", "-", maker.lower()).strip("-")
-    family = "-".join(words) or re.sub(r"[^a-z0-9]+", "-", model).strip("-")
+    family = words[0] if words else re.sub(r"[^a-z0-9]+", "-", model).strip("-")
     return f"{maker_key}/{family}" if maker_key else family

@@ -58,13 +58,16 @@ def test_offers_of_folds_variants_into_their_model() -> None:
 @pytest.mark.parametrize(
     ("name", "family"),
     [
-        ("Anthropic: Claude Opus 4.7", "anthropic/claude-opus"),
-        ("Anthropic: Claude 3.7 Sonnet", "anthropic/claude-sonnet"),
+        ("Anthropic: Claude Opus 4.7", "anthropic/claude"),
+        ("Anthropic: Claude 3.7 Sonnet", "anthropic/claude"),
         ("Meta: Llama 3.3 70B Instruct", "meta/llama"),
-        ("Google: Gemini 2.5 Flash", "google/gemini-flash"),
-        ("Meta: Muse Spark 1.1", "meta/muse-spark"),
-        ("Qwen: Qwen3 Coder 480B A35B", "qwen/qwen-coder"),
-        ("OpenAI: gpt-oss-120b", "openai/gpt-oss"),
+        ("Google: Gemini 2.5 Flash", "google/gemini"),
+        ("Google: Gemma 3 27B", "google/gemma"),
+        ("Meta: Muse Spark 1.1", "meta/muse"),
+        ("Qwen: Qwen3 Coder 480B A35B", "qwen/qwen"),
+        ("OpenAI: gpt-oss-120b", "openai/gpt"),
+        ("Deepgram: Base Video (speech-to-text)", "deepgram/base"),
+        ("OpenRouter: Auto Router", "openrouter/auto"),
     ],
 )
 def test_family_of_drops_versions_sizes_and_variant_words(name: str, family: str) -> None:
@@ -186,7 +189,7 @@ def test_openrouter_variants_are_offers_of_one_listing(api: Any) -> None:
     opus = Artifact.objects.get(slug="anthropic-claude-opus-4.7")
     assert (opus.name, opus.family, opus.type) == (
         "Anthropic: Claude Opus 4.7",
-        "anthropic/claude-opus",
+        "anthropic/claude",
         "model",
     )
     offers = {e.source_key: (e.variant, e.free) for e in opus.endpoints.all()}
