@@ -109,8 +109,12 @@ _PRICE = re.compile(
     r"\b(?:under|below|less than|at most|max(?:imum)?|cheaper than|no more than|within)\s*\$?\s*(\d+(?:\.\d+)?)\s*(?:\$|usd|dollars?)?\s*(?:per|/|a|for)\s*(?:1\s*m|one million|million|1,000,000|m)\b",
     re.IGNORECASE,
 )
+# "free" about price: before what is wanted ("a free LLM", "free coding assistant", within two
+# words), "for free", "no cost"; not "free-form", "sugar-free" or "free up".
 _FREE = re.compile(
-    r"\b(?:free (?:model|models|tier|of charge)|no cost|costs? nothing|zero cost)\b", re.IGNORECASE
+    r"(?<![\w-])(?:free (?:[\w-]+ ){0,2}?(?:models?|tier|of charge|llms?|assistants?|chatbots?|bots?"
+    r"|apis?|options?|alternatives?|versions?|plans?)|for free|no cost|costs? nothing|zero cost)\b",
+    re.IGNORECASE,
 )
 _OPEN_WEIGHTS = re.compile(
     r"\b(?:open[- ]weights?|open[- ]source|self[- ]host(?:ed|ing)?|host (?:it )?(?:myself|ourselves)|run (?:it )?locally|on[- ]prem(?:ise|ises)?)\b",

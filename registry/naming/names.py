@@ -55,7 +55,7 @@ def maker_of_model(model: str) -> str | None:
     low = model.lower()
     best = None
     for prefix, maker in MAKER_OF_MODEL.items():
-        if (low == prefix or re.match(re.escape(prefix) + r"(?=[-_.\d\s:/]|$)", low)) and (
+        if (low == prefix or re.match(re.escape(prefix) + r"(?=[-_.\d\s:/@]|$)", low)) and (
             best is None or len(prefix) > len(best[0])
         ):
             best = (prefix, maker)
@@ -154,7 +154,7 @@ def litellm_name(*, path: str, provider: str, mode: str) -> LiteLLMName:
             break
     hyphen_maker, last = vendor_hyphen(last)
     maker = maker or hyphen_maker
-    last = re.sub(r"-v\d+:\d+$|:\d+$|@default$|@\d{3}$", "", last)
+    last = re.sub(r"-v\d+:\d+$|:\d+$|@default$|@latest$|@\d{3}$", "", last)
     words_before = segments[:-1]
     if words_before and words_before[0].lower() in MAKER_OF_VENDOR:
         maker = maker or MAKER_OF_VENDOR[words_before[0].lower()]

@@ -27,6 +27,23 @@ _DATED = re.compile(r"^(?P<base>.+?)-(?P<date>20\d{2}-\d{2}-\d{2}|20\d{6}|\d{2}-
 ROUTER_VENDORS = ("openrouter/",)
 
 
+_VERSION_WORD = re.compile(r"^(v?\d[\d.]*[a-z]?|[a-z]\d[\d.]*|\d+[a-z]+|20\d{2,6}|\d{4})$")
+_RELEASE_WORDS = frozenset({"preview", "exp", "experimental"})
+
+
+def _family_words(model_id: str) -> tuple[str, ...]:
+    """An id's vendor and words without versions or release words: `google/gemini-3.1-pro-preview`
+    and `~google/gemini-pro-latest` are both (google, gemini, pro); `moonshotai/kimi-k2.7` is
+    (moonshotai, kimi)."""
+    vendor, _, model = model_id.lstrip("~").partition("/")
+    words = [
+        w
+        for w in re.split(r"[-_.]+(?=[a-z])|-", model.lower())
+        if w and not _VERSION_WORD.match(w) and w not in _RELEASE_WORDS
+    ]
+    return (vendor, *words)
+
+
 def is_router(model: Mapping[str, Any]) -> bool:
     """A router or meta-model: it picks or combines other models rather than being one."""
     model_id = str(model.get("id", ""))
@@ -76,11 +93,11 @@ def offers_of(
             base, suffix = model_id.rsplit(":", 1)
             return base, SUFFIX_VARIANTS.get(suffix, suffix)
         if model_id.startswith("~") and model_id.endswith("-latest"):
-            family = model_id[1 : -len("-latest")]
+            family = _family_words(model_id[1 : -len("-latest")])
             members = [
                 i
                 for i in ids
-                if i.startswith(family + "-")
+                if _family_words(i) == family
                 and ":" not in i
                 and not i.startswith("~")
                 and i not in routers

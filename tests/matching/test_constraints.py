@@ -71,6 +71,25 @@ def test_price_free_and_open_weights() -> None:
     assert read_constraints("a free model for my side project").max_prompt_price == Decimal(0)
 
 
+@pytest.mark.parametrize(
+    ("need", "free"),
+    [
+        ("free coding assistant with function calling", "free coding assistant"),
+        ("a free LLM to tag support tickets", "free LLM"),
+        ("summarize articles for free", "for free"),
+        ("free chatbot for my discord", "free chatbot"),
+        ("parse free-form text into fields", None),
+        ("a sugar-free recipe generator model", None),
+        ("free up memory in my code", None),
+    ],
+)
+def test_free_is_read_where_it_is_about_price(need: str, free: str | None) -> None:
+    required = read_constraints(need)
+    read = [line for line in required.understood if line.startswith("free to use")]
+    assert read == ([f"free to use (from '{free}')"] if free else [])
+    assert required.max_prompt_price == (Decimal(0) if free else None)
+
+
 def test_explicit_filters_win() -> None:
     required = apply_filters(
         read_constraints("describe this photo"),

@@ -55,6 +55,24 @@ def test_offers_of_folds_variants_into_their_model() -> None:
     }
 
 
+def test_latest_aliases_find_the_newest_of_their_family_across_version_numbers() -> None:
+    models = [
+        record("google/gemini-2.5-pro", "Google: Gemini 2.5 Pro", created=1750000000),
+        record(
+            "google/gemini-3.1-pro-preview", "Google: Gemini 3.1 Pro Preview", created=1770000000
+        ),
+        record("google/gemini-3.1-pro-preview-customtools", "Google: x", created=1780000000),
+        record("~google/gemini-pro-latest", "Google Gemini Pro Latest"),
+        record("moonshotai/kimi-k2.7", "MoonshotAI: Kimi K2.7", created=1770000000),
+        record("moonshotai/kimi-k2", "MoonshotAI: Kimi K2", created=1740000000),
+        record("~moonshotai/kimi-latest", "MoonshotAI Kimi Latest"),
+    ]
+    assert offers_of(models) == {
+        "~google/gemini-pro-latest": ("google/gemini-3.1-pro-preview", "latest"),
+        "~moonshotai/kimi-latest": ("moonshotai/kimi-k2.7", "latest"),
+    }
+
+
 @pytest.mark.parametrize(
     ("name", "family"),
     [
@@ -127,6 +145,14 @@ def test_family_of_drops_versions_sizes_and_variant_words(name: str, family: str
             False,
         ),
         ("pythia-12b", "fireworks_ai", "chat", "EleutherAI: Pythia 12B", "pythia-12b", True),
+        (
+            "codestral@latest",
+            "vertex_ai-mistral_models",
+            "chat",
+            "Mistral: Codestral",
+            "codestral",
+            True,
+        ),
         (
             "ap-south-1/deepseek.v3.2",
             "bedrock",
