@@ -157,8 +157,10 @@ def test_match_ranks_explains_and_takes_feedback(
     page.get_by_role("button", name="Find models").click()
     results = page.locator("ol.results > li")
     expect(results.first).to_be_visible()
-    # Only the two Llama 4 models accept images; Maverick's vision capability ranks first.
-    expect(results.locator("h3 a")).to_have_text(["Meta: Llama 4 Maverick", "Meta: Llama 4 Scout"])
+    # Only the two Llama 4 models accept images; they are one family (Meta: Llama), so
+    # Maverick is shown and Scout named beside it.
+    expect(results.locator("h3 a")).to_have_text(["Meta: Llama 4 Maverick"])
+    expect(results.first).to_contain_text("Same family, also fits: meta-llama-llama-4-scout")
     expect(page.locator("li.chip")).to_have_text(["accepts image input"])
     expect(results.first.locator("p.why")).to_contain_text("Your need is closest to its")
     shot(page, "match")
