@@ -110,6 +110,11 @@ def offers_of(
         for word in ("fast", "preview"):
             if model_id.endswith(f"-{word}") and model_id[: -len(word) - 1] in ids:
                 return model_id[: -len(word) - 1], word
+        preview = re.match(
+            r"^(?P<base>.+)-preview-(?P<date>\d{2}-\d{2}(?:-\d{2,4})?|\d{4})$", model_id
+        )
+        if preview and preview.group("base") in ids and preview.group("base") not in routers:
+            return preview.group("base"), f"preview {preview.group('date')}"
         dated = _DATED.match(model_id)
         if dated and dated.group("base") in ids and dated.group("base") not in routers:
             return dated.group("base"), f"snapshot {dated.group('date')}"

@@ -122,6 +122,39 @@ MAKER_OF_MODEL = {
     "nova-2": "Deepgram",
     "nova-3": "Deepgram",
     "aura": "Deepgram",
+    "bge": "BAAI",
+    "e5": "Microsoft",
+    "gte": "Alibaba",
+    "orca": "Microsoft",
+    "firefunction": "Fireworks AI",
+    "firellava": "Fireworks AI",
+    "firesearch": "Fireworks AI",
+    "nano-banana": "Google",
+    "stablecode": "Stability AI",
+    "japanese-stable-diffusion": "Stability AI",
+    "starcoder": "BigCode",
+    "starcoder2": "BigCode",
+    "zephyr": "Hugging Face",
+    "openhermes": "Teknium",
+    "openchat": "OpenChat",
+    "mamba-codestral": "Mistral",
+    "mercury": "Inception",
+    "internvl": "Shanghai AI Lab",
+    "internvl3": "Shanghai AI Lab",
+    "internlm2": "Shanghai AI Lab",
+    "jais": "G42",
+    "baichuan": "Baichuan",
+    "playai": "PlayAI",
+    "playground": "Playground AI",
+    "kat": "Kwaipilot",
+    "cogito": "Deep Cogito",
+    "apertus": "Swiss AI",
+    "salamandra": "BSC",
+    "alia": "BSC",
+    "llava": "LLaVA",
+    "snowflake-arctic": "Snowflake",
+    "codegeex4": "Z.ai",
+    "autoglm": "Z.ai",
 }
 # Vendor words as they appear in keys and folders, as the maker is written.
 MAKER_OF_VENDOR = {
@@ -175,9 +208,14 @@ MAKER_OF_VENDOR = {
     "hunyuan": "Tencent",
     "wan-ai": "Alibaba",
     "wan": "Alibaba",
+    "baai": "BAAI",
+    "doc-intelligence": "Microsoft",
+    "sentence-transformers": "Sentence Transformers",
+    "intfloat": "Microsoft",
+    "mixedbread-ai": "Mixedbread",
 }
 # Vendor folders that are a product's name as well as its maker's.
-PRODUCT_FOLDERS = frozenset({"flux"})
+PRODUCT_FOLDERS = frozenset({"flux", "doc-intelligence"})
 # LiteLLM providers that serve only their own models: the provider is the maker.
 FIRST_PARTY_PROVIDERS = {
     "openai": "OpenAI",
@@ -280,4 +318,6 @@ UPPER_WORDS = {
     "v4",
     "qwq",
     "it",
+    "bge",
+    "gte",
 }

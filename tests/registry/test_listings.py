@@ -71,6 +71,13 @@ def test_latest_aliases_find_the_newest_of_their_family_across_version_numbers()
         "~google/gemini-pro-latest": ("google/gemini-3.1-pro-preview", "latest"),
         "~moonshotai/kimi-latest": ("moonshotai/kimi-k2.7", "latest"),
     }
+    dated_preview = record(
+        "google/gemini-2.5-pro-preview-05-06", "Google: Gemini 2.5 Pro Preview 05-06"
+    )
+    assert offers_of([*models, dated_preview])["google/gemini-2.5-pro-preview-05-06"] == (
+        "google/gemini-2.5-pro",
+        "preview 05-06",
+    )
 
 
 @pytest.mark.parametrize(

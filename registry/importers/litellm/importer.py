@@ -11,6 +11,7 @@ A rejected entry or group rolls back its own transaction only.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -161,7 +162,10 @@ def _listing_of(entry: Entry) -> LiteLLMName:
 
 
 def _variant_of(entry: Entry) -> str:
-    """A dated key of a model is a snapshot of it: "snapshot 2024-08-06"."""
+    """A dated key of a model is a snapshot of it: "snapshot 2024-08-06"; a key that says it is
+    the free one (`...-Free`, `...:free`) is the free variant."""
+    if re.search(r"[-:]free$", entry.model.lower()):
+        return "free"
     dated = _DATE_SUFFIX.search(entry.model.lower())
     if dated and normalise_name(entry.model, keep_date=True) != normalise_name(entry.model):
         return f"snapshot {dated.group(1)}"
