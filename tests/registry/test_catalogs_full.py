@@ -89,7 +89,7 @@ def test_every_catalog_record_is_accounted_for(full_registry: list[str]) -> None
     assert not endpoints & NOT_MODELS
     # One listing per model: 1,591 listings before variants became offers (issue 13); one
     # listing of the 2026-01 snapshot (a preview, released by 2026-08) is merged, not listed.
-    assert Artifact.objects.count() == 1452
+    assert Artifact.objects.count() == 1441
     assert list(
         Artifact.objects.exclude(merged_into=None).values_list("slug", "merged_into__slug")
     ) == [("google-gemini-3-pro-image-preview", "google-gemini-3-pro-image")]
@@ -159,7 +159,7 @@ def test_filters_and_ordering_over_all_catalogs(full_registry: list[str], api: A
     prices = [row["prompt_usd_per_1m_tokens"] for row in cheap]
     assert prices == sorted(prices) and prices[-1] <= 0.1
     scores = [row["score"] for row in all_rows(ordering="-score")]
-    assert len(scores) == 1451
+    assert len(scores) == 1440
     assert scores == sorted(scores, reverse=True)
 
 
