@@ -71,6 +71,23 @@ def test_list_search_and_filters_combine(client: Client, seeds: list[str]) -> No
     assert "No passport matches these filters." in html
 
 
+def test_list_filters_by_free_offer(client: Client, seeds: list[str]) -> None:
+    from registry.models import Artifact, ProviderEndpoint
+
+    ProviderEndpoint.objects.create(
+        artifact=Artifact.objects.get(slug="meta-llama-llama-4-scout"),
+        source="openrouter",
+        source_key="meta-llama/llama-4-scout:free",
+        provider="openrouter",
+        model_name="meta-llama/llama-4-scout:free",
+        variant="free",
+        free=True,
+    )
+    html = client.get("/", {"free": "true"}).content.decode()
+    assert _rows(html) == ["meta-llama-llama-4-scout"]
+    assert '<option value="true" selected>has a free offer</option>' in html
+
+
 def test_list_bad_filter_is_a_400_with_the_reason(client: Client, seeds: list[str]) -> None:
     response = client.get("/", {"min_score": "abc"})
     assert response.status_code == 400
