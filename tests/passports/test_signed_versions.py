@@ -246,7 +246,7 @@ def test_rotation_keeps_old_versions_valid_and_revocation_ends_them(
     assert verify_post(api, v2)["valid"] is True
     keys = {k["kid"]: k["status"] for k in api.get("/.well-known/jwks.json").json()["keys"]}
     assert keys == {old_key: "retired", new_key: "active"}
-    call_command("passport_keys", "revoke", old_key)
+    call_command("passport_keys", "revoke", "--", old_key)
     assert verify_post(api, v1) | {"signedAt": None} == {
         "slug": SLUG,
         "version": 1,

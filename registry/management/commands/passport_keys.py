@@ -25,7 +25,8 @@ class Command(BaseCommand):
         sub.add_parser("generate", help="create (or adopt) the active key if there is none")
         sub.add_parser("rotate", help="new active key; the old one retires and still verifies")
         revoke = sub.add_parser("revoke", help="revoke a key: its signatures stop verifying")
-        revoke.add_argument("key_id")
+        # A key id is base64url and may begin with "-": give it after "--".
+        revoke.add_argument("key_id", help='the key id (after "--": ids may begin with "-")')
         revoke.add_argument(
             "--resign",
             action="store_true",
@@ -70,7 +71,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{len(orphans)} passports are left unverifiable: their latest version "
                     f"was signed by {key.key_id}. Re-sign them with "
-                    f"`passport_keys revoke {key.key_id} --resign`"
+                    f"`passport_keys revoke --resign -- {key.key_id}`"
                 )
             return
         # After the revocation, so the log shows it before the re-signed versions.
