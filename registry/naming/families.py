@@ -19,7 +19,12 @@ def family_of(name: str) -> str:
     `Anthropic: Claude Opus 4.7` -> `anthropic/claude`, `Meta: Llama 3.3 70B Instruct` ->
     `meta/llama`, `Google: Gemini 2.5 Flash` -> `google/gemini`, `Qwen: Qwen3 Coder` ->
     `qwen/qwen`. Five Claude models are one family; Claude and Gemini are two."""
-    maker, _, model = name.partition(": ") if ": " in name else ("", "", name)
+    if ": " in name:
+        maker, _, model = name.partition(": ")
+    elif re.fullmatch(r"[\w.-]+/[\w.-]+", name.strip()):
+        maker, _, model = name.strip().partition("/")  # a Hugging Face id: org/model
+    else:
+        maker, model = "", name
     model = re.sub(r"\(.*?\)", " ", model.lower())
     words: list[str] = []
     for word in re.split(r"[-_\s/:]+", model):

@@ -93,6 +93,9 @@ def test_latest_aliases_find_the_newest_of_their_family_across_version_numbers()
         ("OpenAI: gpt-oss-120b", "openai/gpt"),
         ("Deepgram: Base Video (speech-to-text)", "deepgram/base"),
         ("OpenRouter: Auto Router", "openrouter/auto"),
+        # A Hugging Face id: its organisation is the maker, not the family.
+        ("facebook/bart-large-cnn", "facebook/bart"),
+        ("facebook/detr-resnet-50", "facebook/detr"),
     ],
 )
 def test_family_of_drops_versions_sizes_and_variant_words(name: str, family: str) -> None:
