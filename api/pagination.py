@@ -8,6 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
 from core.errors import ApplicationError, NotFound
+from core.numbers import plain_int
 
 
 class StrictPagination(PageNumberPagination):
@@ -19,18 +20,20 @@ class StrictPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = plain_int(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
             raise ApplicationError(
                 f"page_size must be an integer from 1 to {self.max_page_size}", field="page_size"
             )
-        return int(raw)
+        return size
 
     def get_page_number(self, request: Request, paginator: Any) -> str:
         raw = request.query_params.get(self.page_query_param, "1")
-        if not raw.isdigit() or int(raw) < 1:
+        number = plain_int(raw)
+        if number is None or number < 1:
             raise ApplicationError("page must be a positive integer", field="page")
-        if int(raw) > max(paginator.num_pages, 1):
+        if number > max(paginator.num_pages, 1):
             raise NotFound(
                 f"page {raw} is past the last page ({paginator.num_pages})", field="page"
             )
-        return raw
+        return str(number)

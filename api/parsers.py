@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import BaseParser
 
+from core.numbers import plain_int
 from passports.canonical import DocumentError, parse_json
 
 
@@ -28,9 +29,10 @@ class StrictJSONParser(BaseParser):
         limit = settings.PASSPORT_MAX_BYTES
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if declared and str(declared).isdigit() and int(declared) > limit:
+        size = plain_int(str(declared)) if declared else None
+        if size is not None and size > limit:
             raise BadBody(
-                f"body is {int(declared)} bytes; the limit is {limit} bytes",
+                f"body is {size} bytes; the limit is {limit} bytes",
                 code="too_large",
                 field="body",
                 status=413,

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from core.errors import ApplicationError, NotFound
+from core.numbers import plain_int
 
 from .models import Feedback, ResolveLog
 
@@ -49,11 +50,12 @@ def feedback_record(*, body: Any) -> Feedback:
         raise FeedbackRejected("resolveId is not a resolve id", field="resolveId") from exc
     slug, token = body["slug"], body["callbackToken"]
     expires_text, _dot, _mac = token.partition(".")
-    if not expires_text.isdigit() or len(token) > 200:
+    expires = plain_int(expires_text, max_digits=12)
+    if expires is None or len(token) > 200:
         raise FeedbackRejected(
             "callbackToken is not valid", code="invalid_token", field="callbackToken", status=403
         )
-    expected = callback_token(resolve_id, slug, int(expires_text))
+    expected = callback_token(resolve_id, slug, expires)
     if not hmac.compare_digest(expected.encode(), token.encode()):
         raise FeedbackRejected(
             "callbackToken is not valid for this resolveId and slug",

@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from core.numbers import plain_int
+
 REDACTED = "[redacted]"
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 
@@ -68,8 +70,9 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = plain_int(value, max_digits=9)
+    if seconds is not None:
+        return float(seconds)
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from core.errors import ApplicationError, Moved, NotFound
+from core.numbers import plain_int
 from passports.models import LogEntry, PassportVersion
 
 from .documents import links
@@ -146,9 +147,10 @@ def version_get(*, artifact: Artifact, number: str | int | None = None) -> Passp
         if version is None:
             raise NotFound(f"{artifact.slug} has no signed version yet", field="slug")
         return version
-    if not str(number).isdigit() or int(number) < 1:
+    wanted = number if isinstance(number, int) else plain_int(str(number))
+    if wanted is None or wanted < 1:
         raise ApplicationError("version must be a positive integer", field="version")
-    version = versions.filter(number=int(number)).first()
+    version = versions.filter(number=wanted).first()
     if version is None:
         raise NotFound(f"{artifact.slug} has no version {number}", field="version")
     return version

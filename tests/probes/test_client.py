@@ -156,5 +156,7 @@ def test_redact_and_retry_after_parsing() -> None:
         redact("key=abc123 and Bearer xyz", ["abc123"]) == f"key={REDACTED} and Bearer {REDACTED}"
     )
     assert parse_retry_after("7") == 7.0
+    # A provider's odd digits are no wait to honour, and no crash (issue 14).
+    assert parse_retry_after("\u00b2") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("soon") is None
