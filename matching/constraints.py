@@ -111,6 +111,10 @@ _PRICE = re.compile(
 )
 # "free" about price: before what is wanted ("a free LLM", "free coding assistant", within two
 # words), "for free", "no cost"; not "free-form", "sugar-free" or "free up".
+# The largest context (tokens) and price ceiling (USD per 1M tokens) a need can ask for,
+# in words or in filters.
+MAX_CONTEXT = 10**9
+MAX_PRICE = Decimal(10**6)
 _FREE = re.compile(
     r"(?<![\w-])(?:free (?:[\w-]+ ){0,2}?(?:models?|tier|of charge|llms?|assistants?|chatbots?|bots?"
     r"|apis?|options?|alternatives?|versions?|plans?)|for free|no cost|costs? nothing|zero cost)\b",
@@ -274,6 +278,7 @@ def read_constraints(intent: str) -> Required:
     ]
     if contexts:
         tokens, words = max(contexts)
+        tokens = min(tokens, MAX_CONTEXT)  # what a filter takes; no column overflows
         if tokens > 0:
             required.min_context = tokens
             required.understood.append(
@@ -281,9 +286,10 @@ def read_constraints(intent: str) -> Required:
             )
 
     if price:
-        required.max_prompt_price = Decimal(price.group(1))
+        ceiling = min(Decimal(price.group(1)), MAX_PRICE)  # what a filter takes
+        required.max_prompt_price = ceiling
         required.understood.append(
-            f"prompt price at most ${price.group(1)} per 1M tokens (from '{price.group(0).strip()}')"
+            f"prompt price at most ${ceiling} per 1M tokens (from '{price.group(0).strip()}')"
         )
     elif free := _FREE.search(intent):
         required.max_prompt_price = Decimal(0)
@@ -335,7 +341,7 @@ def apply_filters(required: Required, filters: Any) -> Required:
     if "min_context" in filters:
         value = filters["min_context"]
         if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CONTEXT
         ):
             raise FilterError(
                 "filters.min_context must be an integer from 0 to 1000000000 or null",
@@ -348,7 +354,7 @@ def apply_filters(required: Required, filters: Any) -> Required:
             if (
                 isinstance(value, bool)
                 or not isinstance(value, (int, float))
-                or not 0 <= value <= 10**6
+                or not 0 <= value <= MAX_PRICE
             ):
                 raise FilterError(
                     "filters.max_prompt_price must be a number from 0 to 1000000 or null",

@@ -80,10 +80,71 @@ def parse_json(
             f"nesting depth {depth} exceeds the limit of {max_depth}", code="too_deep"
         )
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        parsed = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+        )
     except json.JSONDecodeError as exc:
         raise DocumentError(
             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", code="not_json"
+        ) from exc
+    _reject_lone_surrogates(parsed)
+    return parsed
+
+
+# No JSON number a passport or request needs is longer; Python refuses past 4,300 digits.
+MAX_INT_DIGITS = 400
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise DocumentError(
+            f"a number has {digits} digits; the limit is {MAX_INT_DIGITS}",
+            code="invalid_number",
+        )
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    if len(text) > MAX_INT_DIGITS:
+        raise DocumentError(
+            f"a number has {len(text)} characters; the limit is {MAX_INT_DIGITS}",
+            code="invalid_number",
+        )
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise DocumentError(f"the number {text[:40]} is out of range", code="invalid_number")
+    return value
+
+
+def _reject_lone_surrogates(value: Any) -> None:
+    """A "\\ud800" escape with no partner decodes to a string no UTF-8 can carry: refuse it
+    here rather than fail when it is echoed, stored or hashed."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, dict):
+            for key, member in item.items():
+                _check_text(key)
+                stack.append(member)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DocumentError(
+            f"a string holds a lone surrogate (\\u{ord(text[exc.start]):04x}), which is not "
+            "Unicode text",
+            code="invalid_string",
         ) from exc
 
 

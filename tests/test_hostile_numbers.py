@@ -73,3 +73,54 @@ def test_a_callback_token_with_odd_digits_is_refused_not_a_500(seeds: list[str],
 def test_the_list_page_with_odd_digits_is_not_a_500(seeds: list[str], client: Any) -> None:
     response = client.get("/", {"page": SUPERSCRIPT_TWO})
     assert response.status_code in (200, 400)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/v1/resolve", "/api/v1/verify", "/api/v1/validate", "/api/v1/feedback"]
+)
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ('{"intent": "x", "limit": ' + HUGE + "}", "invalid_number"),
+        ('{"intent": "x", "limit": 1e400}', "invalid_number"),
+        ('{"intent": "\\ud800 read images", "slug": "\\udc00"}', "invalid_string"),
+        ('{"\\ud800": 1}', "invalid_string"),
+    ],
+)
+def test_huge_numbers_and_lone_surrogates_in_a_body_are_a_400(
+    seeds: list[str], api: Any, path: str, body: str, code: str
+) -> None:
+    response = api.post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (code, "body")
+
+
+@pytest.mark.django_db
+def test_a_price_or_size_past_any_bound_in_the_words_is_answered(
+    seeds: list[str], api: Any
+) -> None:
+    for intent in (
+        f"a model under ${'9' * 400} per 1M tokens",
+        f"summarise a {'9' * 400} page PDF",
+    ):
+        response = api.post("/api/v1/resolve", {"intent": intent}, format="json")
+        assert response.status_code == 200
+
+
+def test_the_offline_verifier_refuses_a_huge_number_with_exit_2(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    document = tmp_path / "huge.json"
+    document.write_text('{"passport": {"version": ' + HUGE + "}}")
+    run = subprocess.run(
+        [sys.executable, "-m", "passports.verify", str(document), "--jwks", str(document)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (run.returncode, run.stderr.strip()) == (
+        2,
+        f"error: {document}: a number has 5000 digits; the limit is 400",
+    )

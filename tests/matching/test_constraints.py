@@ -143,3 +143,17 @@ def test_bad_filters_are_named(filters: Any, field: str, message: str) -> None:
     with pytest.raises(FilterError) as caught:
         apply_filters(read_constraints("anything"), filters)
     assert (caught.value.field, caught.value.message) == (field, message)
+
+
+def test_prices_and_sizes_in_words_are_held_to_the_filters_bounds() -> None:
+    """A ceiling or a size past what a filter takes is read as the largest one (issue 14):
+    nothing stored or compared overflows a column or a JSON number."""
+    huge = "9" * 400
+    required = read_constraints(f"a model under ${huge} per 1M tokens")
+    assert required.max_prompt_price == Decimal(1_000_000)
+    assert required.understood == [
+        f"prompt price at most $1000000 per 1M tokens (from 'under ${huge} per 1M')"
+    ]
+    required = read_constraints(f"summarise a {huge} page PDF")
+    assert required.min_context == 1_000_000_000
+    assert required.as_dict()["max_prompt_price"] is None
