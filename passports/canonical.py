@@ -138,6 +138,11 @@ def _reject_lone_surrogates(value: Any) -> None:
 
 
 def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise DocumentError(
+            "a string holds a NUL character (\\u0000), which no field can store",
+            code="invalid_string",
+        )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
