@@ -209,6 +209,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Signed trust passports of AI models: browse, verify, resolve.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # 3.1: the passport's JSON Schema (2020-12) is used as it is (api.openapi).
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.openapi.add_components",
+    ],
 }
 
 # Matching: the saved index lives here; callback tokens expire after a week.

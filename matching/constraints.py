@@ -133,7 +133,7 @@ _ROUTER = re.compile(
     re.IGNORECASE,
 )
 ROUTER_TYPE = "router"
-_TYPE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+LISTING_TYPE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 FILTER_KEYS = (
     "input_modalities",
@@ -376,7 +376,7 @@ def apply_filters(required: Required, filters: Any) -> Required:
         required.open_weights = value
     if "type" in filters:
         value = filters["type"]
-        if value is not None and not (isinstance(value, str) and _TYPE.match(value)):
+        if value is not None and not (isinstance(value, str) and LISTING_TYPE.match(value)):
             raise FilterError(
                 "filters.type must name a listing type (e.g. model, router) or be null",
                 "filters.type",

@@ -172,6 +172,27 @@ def normalise_numbers(value: Any) -> Any:
     return value
 
 
+# RFC 8785 writes every number as an IEEE 754 double: an integer past this has no exact form.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def unsafe_integer(value: Any, prefix: str) -> tuple[str, int] | None:
+    """The first integer in `value` (in document order) that RFC 8785 cannot write exactly,
+    with where it is (`prefix.member[index]`); None when every integer is within
+    +-MAX_SAFE_INTEGER."""
+    stack: list[tuple[str, Any]] = [(prefix, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, int) and not isinstance(item, bool):
+            if abs(item) > MAX_SAFE_INTEGER:
+                return where, item
+        elif isinstance(item, dict):
+            stack.extend(reversed([(f"{where}.{key}", member) for key, member in item.items()]))
+        elif isinstance(item, list):
+            stack.extend(reversed([(f"{where}[{i}]", member) for i, member in enumerate(item)]))
+    return None
+
+
 def canonical_bytes(value: Any) -> bytes:
     """RFC 8785 (JCS) canonical form of a JSON value."""
     try:

@@ -4,22 +4,103 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import require_staff
+from api.openapi import (
+    BODY,
+    BOOLEAN,
+    INTEGER,
+    MOVED_LOCATION,
+    NUMBER,
+    OBJECT,
+    READ,
+    SLUG,
+    STAFF,
+    STRING,
+    array,
+    errors,
+    nullable,
+    obj,
+)
 from core.errors import ApplicationError
 from registry.selectors import artifact_get
 
-from .endpoints import endpoint_upsert
+from .endpoints import ENV_NAME, PROVIDER, endpoint_upsert
 from .selectors import latest_evidence
+
+_EVIDENCE = obj(
+    {
+        "endpoint_id": INTEGER,
+        "provider": STRING,
+        "model": STRING,
+        "kind": STRING,
+        "status": STRING,
+        "http_status": nullable(INTEGER),
+        "latency_ms": nullable(NUMBER),
+        "ttft_ms": nullable(NUMBER),
+        "prompt_tokens": nullable(INTEGER),
+        "completion_tokens": nullable(INTEGER),
+        "error_class": STRING,
+        "message": STRING,
+        "slot": nullable(STRING),
+        "started_at": nullable(STRING),
+        "finished_at": nullable(STRING),
+    }
+)
+_PROBES = obj({"slug": STRING, "observed_outcomes": OBJECT, "evidence": array(_EVIDENCE)})
+_ENDPOINT = obj(
+    {
+        "id": INTEGER,
+        "provider": STRING,
+        "model": STRING,
+        "base_url": STRING,
+        "api_key_env": STRING,
+        "protocol": STRING,
+        "enabled": BOOLEAN,
+        "probe": nullable(OBJECT),
+    }
+)
+_ENDPOINTS = obj({"slug": STRING, "endpoints": array(_ENDPOINT)})
+_ENDPOINT_WRITTEN = obj({"status": {"enum": ["created", "updated"]}, "endpoint": _ENDPOINT})
+# What endpoints._check accepts, stated for clients; the checks themselves stay there.
+_ENDPOINT_INPUT = obj(
+    {
+        "base_url": {
+            "type": "string",
+            "format": "uri",
+            "maxLength": 2000,
+            "description": "An http(s) URL with a host, no credentials and no query: the "
+            "OpenAI-compatible API's base (.../v1).",
+            "examples": ["https://api.example.com/v1"],
+        },
+        "model": {"type": "string", "minLength": 1, "maxLength": 300},
+        "api_key_env": {
+            "type": "string",
+            "pattern": f"^$|{ENV_NAME.pattern}",
+            "description": "The name of the environment variable holding the key, never a key.",
+        },
+        "provider": {
+            "type": "string",
+            "pattern": PROVIDER.pattern,
+            "description": "Default: the base URL's host.",
+        },
+        "enabled": BOOLEAN,
+    },
+    required=["base_url", "model"],
+)
 
 
 class PassportProbesApi(APIView):
-    @extend_schema(summary="Latest live-probe evidence of a passport", responses=dict)
+    @extend_schema(
+        summary="Latest live-probe evidence of a passport",
+        parameters=[SLUG, MOVED_LOCATION],
+        responses={200: _PROBES, **errors(301, *READ, 404)},
+    )
     def get(self, request: Request, slug: str) -> Response:
         artifact = artifact_get(slug=slug)
         return Response(
@@ -52,7 +133,11 @@ class PassportEndpointsApi(APIView):
             "probe": endpoint.probe_status or None,
         }
 
-    @extend_schema(summary="Endpoints of a passport", responses=dict)
+    @extend_schema(
+        summary="Endpoints of a passport",
+        parameters=[SLUG, MOVED_LOCATION],
+        responses={200: _ENDPOINTS, **errors(301, *READ, 404)},
+    )
     def get(self, request: Request, slug: str) -> Response:
         artifact = artifact_get(slug=slug)
         return Response(
@@ -64,8 +149,14 @@ class PassportEndpointsApi(APIView):
 
     @extend_schema(
         summary="Add or update a probe endpoint (staff token)",
-        request=InputSerializer,
-        responses=dict,
+        parameters=[SLUG],
+        request={"application/json": _ENDPOINT_INPUT},
+        responses={
+            201: OpenApiResponse(_ENDPOINT_WRITTEN, description="A new endpoint."),
+            200: OpenApiResponse(_ENDPOINT_WRITTEN, description="The endpoint, updated."),
+            **errors(*BODY, 403, 404),
+        },
+        auth=STAFF,
     )
     def post(self, request: Request, slug: str) -> Response:
         require_staff(request)
@@ -89,8 +180,14 @@ class PassportEndpointsApi(APIView):
 
     @extend_schema(
         summary="Add or update a probe endpoint (staff token)",
-        request=InputSerializer,
-        responses=dict,
+        parameters=[SLUG],
+        request={"application/json": _ENDPOINT_INPUT},
+        responses={
+            201: OpenApiResponse(_ENDPOINT_WRITTEN, description="A new endpoint."),
+            200: OpenApiResponse(_ENDPOINT_WRITTEN, description="The endpoint, updated."),
+            **errors(*BODY, 403, 404),
+        },
+        auth=STAFF,
     )
     def put(self, request: Request, slug: str) -> Response:
         return self.post(request, slug)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -15,6 +15,28 @@ from rest_framework.views import APIView
 
 from api.auth import require_staff
 from api.http import base_url
+from api.openapi import (
+    ANY,
+    BODY,
+    BOOLEAN,
+    DOCUMENT,
+    INTEGER,
+    MOVED_LOCATION,
+    NUMBER,
+    OBJECT,
+    READ,
+    RETRY_AFTER,
+    SLUG,
+    STAFF,
+    STAFF_OR_OWNER,
+    STRING,
+    SUBMISSION,
+    VERSION,
+    array,
+    errors,
+    nullable,
+    obj,
+)
 from api.pagination import StrictPagination
 from core.errors import ApplicationError, NotFound
 from passports.canonical import DocumentError
@@ -24,8 +46,11 @@ from passports.selectors import jwk_of, key_list
 from passports.services import published_keys, version_verify
 from passports.signing import verify_document
 
+from .filters import BOOLEAN_CHOICES
+from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from .models import Artifact
 from .selectors import (
+    ORDERINGS,
     artifact_get,
     passport_list,
     served_document,
@@ -36,6 +61,91 @@ from .selectors import (
 )
 from .services import DocumentRejected, passport_import, passport_validate
 from .signals import passports_written
+
+_LIST_ROW = obj(
+    {
+        "slug": STRING,
+        "id": STRING,
+        "name": STRING,
+        "type": STRING,
+        "score": INTEGER,
+        "verified": BOOLEAN,
+        "categories": array(ANY),
+        "tags": array(ANY),
+        "input_modalities": array(STRING),
+        "output_modalities": array(STRING),
+        "context_length": nullable(INTEGER),
+        "max_output_tokens": nullable(INTEGER),
+        "prompt_usd_per_1m_tokens": nullable(NUMBER),
+        "completion_usd_per_1m_tokens": nullable(NUMBER),
+        "open_weights": nullable(BOOLEAN),
+        "source": STRING,
+        "updated_at": STRING,
+        "_links": obj({"self": STRING}),
+    }
+)
+_PAGE = obj(
+    {
+        "count": INTEGER,
+        "next": nullable(STRING),
+        "previous": nullable(STRING),
+        "results": array(_LIST_ROW),
+    }
+)
+_WRITTEN = obj(
+    {
+        "status": {"enum": ["created", "updated", "unchanged"]},
+        "slug": STRING,
+        "warnings": array(OBJECT),
+    }
+)
+_BOOLEAN_WORDS = [value for value, _label in BOOLEAN_CHOICES]
+
+
+def _filter(schema: dict[str, Any]) -> dict[str, Any]:
+    """A list filter: also empty, which filters nothing (as the list page's form sends it)."""
+    return {"anyOf": [schema, {"const": ""}]}
+
+
+_LIST_FILTERS = [
+    OpenApiParameter("page", int, description="1.., default 1; past the last page is a 404"),
+    OpenApiParameter("page_size", int, description="1..100, default 20"),
+    OpenApiParameter(
+        "q",
+        {"type": "string", "maxLength": 200},
+        description="text in the name, slug, description or a capability name",
+    ),
+    OpenApiParameter("type", {"type": "string", "maxLength": 64}, description="model, router..."),
+    OpenApiParameter("category", {"type": "string", "maxLength": 100}),
+    OpenApiParameter("tag", {"type": "string", "maxLength": 100}),
+    OpenApiParameter("input_modality", _filter({"enum": list(INPUT_MODALITIES)})),
+    OpenApiParameter("output_modality", _filter({"enum": list(OUTPUT_MODALITIES)})),
+    OpenApiParameter(
+        "min_score",
+        _filter({"type": "number", "minimum": 0, "maximum": 100}),
+        description="trust score at least this",
+    ),
+    OpenApiParameter("verified", _filter({"enum": _BOOLEAN_WORDS})),
+    OpenApiParameter(
+        "min_context",
+        _filter({"type": "integer", "minimum": 0, "maximum": 10**15 - 1}),
+        description="context window at least this many tokens",
+    ),
+    OpenApiParameter(
+        "max_prompt_price",
+        _filter({"type": "number", "minimum": 0}),
+        description="USD per 1M prompt tokens at most (up to 6 decimals)",
+    ),
+    OpenApiParameter(
+        "variant",
+        {"type": "string", "maxLength": 64},
+        description="has an offer of this variant (free, batch...)",
+    ),
+    OpenApiParameter("free", _filter({"enum": _BOOLEAN_WORDS}), description="has a free offer"),
+    OpenApiParameter(
+        "ordering", _filter({"enum": sorted(ORDERINGS)}), description="default -score"
+    ),
+]
 
 
 class PassportListApi(APIView):
@@ -64,11 +174,10 @@ class PassportListApi(APIView):
             }
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int, description="1..100, default 20"),
-        ],
+        operation_id="v1_passport_list",
         summary="List passports",
+        parameters=_LIST_FILTERS,
+        responses={200: _PAGE, **errors(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
         queryset = passport_list(params=request.query_params)
@@ -77,7 +186,16 @@ class PassportListApi(APIView):
         data = self.OutputSerializer(page, many=True, context={"base_url": base_url(request)}).data
         return paginator.get_paginated_response(data)
 
-    @extend_schema(summary="Import or update a passport (staff token)", request=dict)
+    @extend_schema(
+        summary="Import or update a passport (staff token)",
+        request={"application/json": SUBMISSION},
+        responses={
+            201: OpenApiResponse(_WRITTEN, description="A new passport, signed."),
+            200: OpenApiResponse(_WRITTEN, description="An existing passport, updated or not."),
+            **errors(*BODY, 403, 409),
+        },
+        auth=STAFF,
+    )
     def post(self, request: Request) -> Response:
         require_staff(request)
         outcome = passport_import(document=request.data, source="api")
@@ -89,7 +207,10 @@ class PassportListApi(APIView):
         )
 
     @extend_schema(
-        summary="Update an existing passport (staff token or its owner's token)", request=dict
+        summary="Update an existing passport (staff token or its owner's token)",
+        request={"application/json": SUBMISSION},
+        responses={200: _WRITTEN, **errors(*BODY, 403, 404, 409)},
+        auth=STAFF_OR_OWNER,
     )
     def put(self, request: Request) -> Response:
         owner_slug = getattr(request.auth, "owner_slug", None)
@@ -127,8 +248,27 @@ def _float(value: Any) -> float | None:
 class PassportDetailApi(APIView):
     @extend_schema(
         summary="A signed passport document",
-        parameters=[OpenApiParameter("version", int, description="an older version")],
-        responses=dict,
+        parameters=[
+            SLUG,
+            VERSION,
+            OpenApiParameter(
+                "If-None-Match", str, OpenApiParameter.HEADER, description="an ETag served before"
+            ),
+            OpenApiParameter(
+                "ETag",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200, 304],
+                required=True,
+                description="The version's digest, quoted.",
+            ),
+            MOVED_LOCATION,
+        ],
+        responses={
+            200: DOCUMENT,
+            304: OpenApiResponse(description="Not modified: the `If-None-Match` ETag is current."),
+            **errors(301, *READ, 404),
+        },
     )
     def get(self, request: Request, slug: str) -> Response:
         artifact = artifact_get(slug=slug)
@@ -145,17 +285,72 @@ class PassportDetailApi(APIView):
         return Response(document, headers={"ETag": etag})
 
 
+_VERSIONS = obj(
+    {
+        "slug": STRING,
+        "versions": array(
+            obj(
+                {
+                    "version": INTEGER,
+                    "signedAt": STRING,
+                    "keyId": STRING,
+                    "keyStatus": {"enum": ["active", "retired", "revoked"]},
+                    "digest": STRING,
+                }
+            )
+        ),
+    }
+)
+
+
 class PassportVersionsApi(APIView):
-    @extend_schema(summary="Version history of a passport", responses=dict)
+    @extend_schema(
+        summary="Version history of a passport",
+        parameters=[SLUG, MOVED_LOCATION],
+        responses={200: _VERSIONS, **errors(301, *READ, 404)},
+    )
     def get(self, request: Request, slug: str) -> Response:
         artifact = artifact_get(slug=slug)
         return Response({"slug": artifact.slug, "versions": version_list(artifact=artifact)})
 
 
+_VALIDATION = obj(
+    {
+        "valid": BOOLEAN,
+        "slug": STRING,
+        "errors": array(obj({"field": nullable(STRING), "message": STRING})),
+        "warnings": array(OBJECT),
+    },
+    required=["valid", "errors", "warnings"],
+)
+# A verdict echoes what the document states (version, signedBy, signedAt), whatever its type.
+_VERDICT = obj(
+    {
+        "slug": nullable(STRING),
+        "version": ANY,
+        "valid": BOOLEAN,
+        "keyId": nullable(STRING),
+        "signedBy": ANY,
+        "signedAt": ANY,
+        "reason": nullable(STRING),
+        "latest": BOOLEAN,
+        "latestVersion": nullable(INTEGER),
+        "logIndex": nullable(INTEGER),
+    }
+)
+
+
 class ValidateApi(APIView):
     permission_classes: list[type[BasePermission]] = []
 
-    @extend_schema(summary="Check a document without storing it", request=dict, responses=dict)
+    @extend_schema(
+        summary="Check a document without storing it",
+        description="Any JSON body gets an answer: `valid: false` with the problems found when "
+        "it is not a passport document the registry would import.",
+        request={"application/json": SUBMISSION},
+        responses={200: _VALIDATION, **errors(*BODY, 429)},
+        parameters=[RETRY_AFTER],
+    )
     def post(self, request: Request) -> Response:
         try:
             rows = passport_validate(document=request.data)
@@ -175,14 +370,26 @@ class ValidateApi(APIView):
 class VerifyApi(APIView):
     @extend_schema(
         summary="Verify a stored version",
-        parameters=[OpenApiParameter("slug", str, required=True), OpenApiParameter("version", int)],
-        responses=dict,
+        parameters=[
+            OpenApiParameter("slug", str, required=True),
+            VERSION,
+            MOVED_LOCATION,
+            RETRY_AFTER,
+        ],
+        responses={200: _VERDICT, **errors(301, *READ, 404, 429)},
     )
     def get(self, request: Request) -> Response:
         version = version_of(request.query_params)
         return Response(with_history(version_verify(version=version).as_dict()))
 
-    @extend_schema(summary="Verify a whole served document", request=dict, responses=dict)
+    @extend_schema(
+        summary="Verify a whole served document",
+        description="A signature that does not verify is `valid: false` with the reason; a "
+        "body that is no passport document at all is a 400.",
+        request={"application/json": DOCUMENT},
+        parameters=[RETRY_AFTER],
+        responses={200: _VERDICT, **errors(*BODY, 429)},
+    )
     def post(self, request: Request) -> Response:
         try:
             verdict = verify_document(request.data, published_keys())
@@ -191,8 +398,33 @@ class VerifyApi(APIView):
         return Response(with_history(verdict.as_dict()))
 
 
+_PUBLIC_KEY = obj(
+    {
+        "algorithm": {"const": "Ed25519"},
+        "encoding": {"const": "base64"},
+        "keyId": nullable(STRING),
+        "publicKey": nullable(STRING),
+        "signedBytes": STRING,
+        "keys": array(
+            obj(
+                {
+                    "kty": STRING,
+                    "crv": STRING,
+                    "x": STRING,
+                    "kid": STRING,
+                    "status": {"enum": ["active", "retired", "revoked"]},
+                },
+            )
+        ),
+    }
+)
+
+
 class PublicKeyApi(APIView):
-    @extend_schema(summary="The active public key and every key with its status", responses=dict)
+    @extend_schema(
+        summary="The active public key and every key with its status",
+        responses={200: _PUBLIC_KEY, **errors(*READ)},
+    )
     def get(self, request: Request) -> Response:
         keys = key_list()
         active = next((k for k in keys if k.status == SigningKey.Status.ACTIVE), None)

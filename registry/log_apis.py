@@ -22,6 +22,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.http import base_url
+from api.openapi import (
+    DOCUMENT,
+    INTEGER,
+    MOVED_LOCATION,
+    OBJECT,
+    READ,
+    SLUG,
+    STRING,
+    VERSION,
+    array,
+    errors,
+    obj,
+)
 from core.errors import ApplicationError, NotFound
 from passports.log import log_leaf_hashes, log_tree, log_verifier_key
 from passports.models import LogEntry
@@ -57,6 +70,30 @@ ENTRY_FORMATS = {
     },
     "encoding": "RFC 8785 canonical JSON; leaf hash SHA-256(0x00 || entry), RFC 9162",
 }
+
+
+_BASE64_HASHES = array({"type": "string", "contentEncoding": "base64"})
+_LOG = obj({"origin": STRING, "verifierKey": STRING, "treeSize": INTEGER, "entryFormats": OBJECT})
+_PROOF = obj(
+    {
+        "index": INTEGER,
+        "treeSize": INTEGER,
+        "rootHash": STRING,
+        "entry": {"type": "string", "description": "The entry's RFC 8785 JSON, as hashed."},
+        "inclusion": _BASE64_HASHES,
+        "checkpoint": {"type": "string", "description": "A C2SP signed note."},
+    }
+)
+_CONSISTENCY = obj({"from": INTEGER, "to": INTEGER, "proof": _BASE64_HASHES})
+_BUNDLE = obj(
+    {
+        "document": DOCUMENT,
+        "logEntry": STRING,
+        "logIndex": INTEGER,
+        "inclusion": _BASE64_HASHES,
+        "checkpoint": STRING,
+    }
+)
 
 
 def _b64(value: bytes) -> str:
@@ -106,7 +143,8 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
 
 class LogApi(APIView):
     @extend_schema(
-        summary="The transparency log: origin, verifier key, size, entry formats", responses=dict
+        summary="The transparency log: origin, verifier key, size, entry formats",
+        responses={200: _LOG, **errors(*READ)},
     )
     def get(self, request: Request) -> Response:
         return Response(
@@ -122,8 +160,8 @@ class LogApi(APIView):
 class LogProofApi(APIView):
     @extend_schema(
         summary="Inclusion proof of a passport version, against the checkpoint it returns",
-        parameters=[OpenApiParameter("slug", str, required=True), OpenApiParameter("version", int)],
-        responses=dict,
+        parameters=[OpenApiParameter("slug", str, required=True), VERSION, MOVED_LOCATION],
+        responses={200: _PROOF, **errors(301, *READ, 404)},
     )
     def get(self, request: Request) -> Response:
         version = version_of(request.query_params)
@@ -166,10 +204,10 @@ class LogConsistencyApi(APIView):
     @extend_schema(
         summary="Consistency proof between two sizes of the log (RFC 9162 2.1.4)",
         parameters=[
-            OpenApiParameter("from", int, required=True),
-            OpenApiParameter("to", int, required=True),
+            OpenApiParameter("from", int, required=True, description="1..to"),
+            OpenApiParameter("to", int, required=True, description="1..the log's size"),
         ],
-        responses=dict,
+        responses={200: _CONSISTENCY, **errors(*READ)},
     )
     def get(self, request: Request) -> Response:
         leaves = log_leaf_hashes()
@@ -182,8 +220,8 @@ class LogConsistencyApi(APIView):
 class PassportBundleApi(APIView):
     @extend_schema(
         summary="A passport with its log entry, inclusion proof and checkpoint, for offline checks",
-        parameters=[OpenApiParameter("version", int, description="an older version")],
-        responses=dict,
+        parameters=[SLUG, VERSION, MOVED_LOCATION],
+        responses={200: _BUNDLE, **errors(301, *READ, 404)},
     )
     def get(self, request: Request, slug: str) -> Response:
         artifact = artifact_get(slug=slug)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from core.errors import ApplicationError
+from passports.canonical import MAX_SAFE_INTEGER, unsafe_integer
 from passports.schema import validate
 
 from . import trust as trust_rules
@@ -90,6 +91,16 @@ def passport_validate(*, document: Any) -> PassportRows:
             code="schema",
             field=first.field,
             details=[{"field": p.field, "message": p.message} for p in problems[:20]],
+        )
+    # Unknown members are kept and signed: every number must have a canonical form.
+    unsafe = unsafe_integer(unfragile, "unfragile")
+    if unsafe is not None:
+        where, number = unsafe
+        raise DocumentRejected(
+            f"{where}: {number} is past the integers a signed document can hold "
+            f"(-{MAX_SAFE_INTEGER} to {MAX_SAFE_INTEGER}, RFC 8785)",
+            code="invalid_number",
+            field=where,
         )
     rows = rows_from_unfragile(unfragile)
     seen: dict[str, int] = {}
