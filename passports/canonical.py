@@ -173,17 +173,18 @@ def normalise_numbers(value: Any) -> Any:
 
 
 # RFC 8785 writes every number as an IEEE 754 double: an integer past this has no exact form.
+# A float past it is integral, and PostgreSQL's jsonb hands it back as an integer (1e+16 comes
+# back as 10000000000000000), so it is refused too.
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
-def unsafe_integer(value: Any, prefix: str) -> tuple[str, int] | None:
-    """The first integer in `value` (in document order) that RFC 8785 cannot write exactly,
-    with where it is (`prefix.member[index]`); None when every integer is within
-    +-MAX_SAFE_INTEGER."""
+def unsafe_number(value: Any, prefix: str) -> tuple[str, int | float] | None:
+    """The first number in `value` (in document order) past +-MAX_SAFE_INTEGER, with where it
+    is (`prefix.member[index]`); None when there is none."""
     stack: list[tuple[str, Any]] = [(prefix, value)]
     while stack:
         where, item = stack.pop()
-        if isinstance(item, int) and not isinstance(item, bool):
+        if isinstance(item, int | float) and not isinstance(item, bool):
             if abs(item) > MAX_SAFE_INTEGER:
                 return where, item
         elif isinstance(item, dict):

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from core.errors import ApplicationError
-from passports.canonical import MAX_SAFE_INTEGER, unsafe_integer
+from passports.canonical import MAX_SAFE_INTEGER, unsafe_number
 from passports.schema import validate
 
 from . import trust as trust_rules
@@ -93,11 +93,11 @@ def passport_validate(*, document: Any) -> PassportRows:
             details=[{"field": p.field, "message": p.message} for p in problems[:20]],
         )
     # Unknown members are kept and signed: every number must have a canonical form.
-    unsafe = unsafe_integer(unfragile, "unfragile")
+    unsafe = unsafe_number(unfragile, "unfragile")
     if unsafe is not None:
         where, number = unsafe
         raise DocumentRejected(
-            f"{where}: {number} is past the integers a signed document can hold "
+            f"{where}: {number} is past the numbers a signed document can hold "
             f"(-{MAX_SAFE_INTEGER} to {MAX_SAFE_INTEGER}, RFC 8785)",
             code="invalid_number",
             field=where,
