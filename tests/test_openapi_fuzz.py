@@ -25,9 +25,11 @@ from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import seed as fixed_seed
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -43,6 +45,7 @@ from registry.models import Artifact
 EXAMPLES = int(os.environ.get("OPENAPI_FUZZ_EXAMPLES", "20"))
 SEED = int(os.environ.get("OPENAPI_FUZZ_SEED", "20261201"))
 RENAMED_FROM = "seed-renamed-away"
+# schemathesis' own list of statuses that count as refusing invalid input.
 REJECTED = [400, 401, 403, 404, 405, 406, 409, 415, 422, 428, 429, "5xx"]
 CHECKS = [
     not_a_server_error,
@@ -187,6 +190,32 @@ def test_every_operation_conforms_to_the_openapi_document(case: Any) -> None:
 @FIXTURES_PER_RUN
 def test_write_operations_with_a_staff_token_conform(case: Any) -> None:
     _validate(case)
+
+
+@pytest.mark.django_db
+def test_feedback_on_a_real_resolve_conforms(registry_seeded: list[str], summary: None) -> None:
+    """Feedback past its token check (201, then 409 for the used token): the generated bodies
+    carry the resolve id, slug and callback token of a real resolve."""
+    schema = _load(registry_seeded)
+    resolve = schema["/api/v1/resolve"]["POST"].Case(body={"intent": "summarize long contracts"})
+    answer = resolve.call_and_validate(checks=CHECKS).json()
+    first = answer["resolved"][0]
+    real = {
+        "resolveId": answer["resolveId"],
+        "slug": first["artifact"]["slug"],
+        "callbackToken": first["callbackToken"],
+    }
+    operation = schema["/api/v1/feedback"]["POST"]
+
+    @fixed_seed(SEED)
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(GenerationMode.POSITIVE))
+    def feedback(case: Any) -> None:
+        case.body = {**case.body, **real}
+        case.call_and_validate(checks=CHECKS)
+
+    feedback()
+    assert SEEN["POST /api/v1/feedback"][201] == 1
 
 
 def test_openapi_document_is_valid_with_no_warnings() -> None:
