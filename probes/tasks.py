@@ -53,6 +53,8 @@ def schedule_round() -> int:
             "probes: %s endpoints skipped, their API key is not in the environment",
             len(report.skipped_no_key),
         )
+    for label, why in report.refused:
+        logger.warning("probes: %s refused: %s", label, why)
     run_ids = sorted(set(report.run_ids) | set(runs_to_recover()))
     for run_id in run_ids:
         send_quietly(run_probe, run_id=run_id)
