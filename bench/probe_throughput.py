@@ -47,6 +47,7 @@ def main(var_dir: Path | None = None) -> None:
         "PROBE_RATE_PER_SECOND": "0",
         "PROBE_BUDGET_PER_RUN": "100000",
         "PROBE_LONG_CONTEXT_TOKENS": "1000",
+        "PROBE_ALLOW_LOOPBACK": "1",  # the stand-in provider is plain http on 127.0.0.1
         "MATCH_WARM_ON_START": "0",
     }
     if redis:

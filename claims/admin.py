@@ -25,6 +25,8 @@ class ClaimAdmin(admin.ModelAdmin):
         "challenge",
         "expires_at",
         "signature",
+        "token_challenge",
+        "token_challenge_expires_at",
         "status",
         "created_at",
         "signed_at",

@@ -24,6 +24,10 @@ class Claim(models.Model):
     challenge = models.CharField(max_length=300, unique=True)
     expires_at = models.DateTimeField()
     signature = models.CharField(max_length=88, blank=True, default="")
+    # A new owner token after a revoked one needs this text signed with `public_key`
+    # (the ticket alone could have leaked); cleared when used.
+    token_challenge = models.CharField(max_length=300, blank=True, default="")
+    token_challenge_expires_at = models.DateTimeField(null=True, blank=True)
     # sha256 of the claim secret: the claimant's link to the status page.
     secret_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHALLENGED)

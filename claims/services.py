@@ -92,19 +92,7 @@ def claim_sign(*, claim: Claim, signature: str) -> Claim:
         raise ClaimRejected(
             "the challenge has expired; start a new claim", code="expired", field="signature"
         )
-    try:
-        raw_signature = b64decode_strict(
-            signature.strip(), length=SIGNATURE_BYTES, what="signature"
-        )
-        raw_key = b64decode_strict(claim.public_key, length=KEY_BYTES, what="public key")
-    except SignatureFormatError as exc:
-        raise ClaimRejected(str(exc), field="signature") from exc
-    if not verify_bytes(raw_key, claim.challenge.encode("utf-8"), raw_signature):
-        raise ClaimRejected(
-            "the signature does not match the challenge and your public key",
-            code="bad_signature",
-            field="signature",
-        )
+    _signature_check(claim=claim, challenge=claim.challenge, signature=signature)
     updated = Claim.objects.filter(pk=claim.pk, status=Claim.Status.CHALLENGED).update(
         status=Claim.Status.PENDING, signature=signature.strip(), signed_at=_now()
     )
@@ -112,6 +100,23 @@ def claim_sign(*, claim: Claim, signature: str) -> Claim:
         raise ClaimRejected("this claim was signed already")
     claim.refresh_from_db()
     return claim
+
+
+def _signature_check(*, claim: Claim, challenge: str, signature: str) -> None:
+    """The claimant's key signed exactly `challenge` (UTF-8). Raises ClaimRejected."""
+    try:
+        raw_signature = b64decode_strict(
+            signature.strip(), length=SIGNATURE_BYTES, what="signature"
+        )
+        raw_key = b64decode_strict(claim.public_key, length=KEY_BYTES, what="public key")
+    except SignatureFormatError as exc:
+        raise ClaimRejected(str(exc), field="signature") from exc
+    if not verify_bytes(raw_key, challenge.encode("utf-8"), raw_signature):
+        raise ClaimRejected(
+            "the signature does not match the challenge and your public key",
+            code="bad_signature",
+            field="signature",
+        )
 
 
 def claim_approve(*, claim: Claim, by: str) -> Claim:
@@ -147,19 +152,80 @@ def claim_reject(*, claim: Claim, by: str) -> Claim:
     return claim
 
 
-def owner_token_issue(*, claim: Claim) -> str | None:
+def owner_token_renewal(*, claim: Claim) -> bool:
+    """True when the claim's next token is a new one after a revoked one: it then needs
+    a fresh signature (owner_token_challenge), not only the claim ticket."""
+    return (
+        claim.status == Claim.Status.APPROVED
+        and OwnerToken.objects.filter(claim=claim).exists()
+        and not owner_token_live(claim=claim)
+    )
+
+
+def owner_token_challenge(*, claim: Claim) -> str:
+    """The text to sign for a new owner token: the live one, or a fresh one (one hour).
+
+    Like the claim's own challenge it names the slug, a nonce and the expiry; its
+    prefix differs, so a signature of one is never good for the other."""
+    if (
+        claim.token_challenge
+        and claim.token_challenge_expires_at
+        and (claim.token_challenge_expires_at > _now())
+    ):
+        return claim.token_challenge
+    expires = _now() + CHALLENGE_TTL
+    nonce = secrets.token_urlsafe(24)
+    challenge = (
+        f"trust-passport-owner-token:{claim.artifact.slug}:{nonce}:{int(expires.timestamp())}"
+    )
+    Claim.objects.filter(pk=claim.pk).update(
+        token_challenge=challenge, token_challenge_expires_at=expires
+    )
+    claim.token_challenge, claim.token_challenge_expires_at = challenge, expires
+    return challenge
+
+
+def owner_token_issue(*, claim: Claim, signature: str = "") -> str | None:
     """The owner's raw API token, once: None when the claim is not approved or its
-    live token was already shown (only its hash is kept)."""
+    live token was already shown (only its hash is kept).
+
+    The first token needs only the claim ticket (the caller found the claim by it).
+    A new token after a revoked one also needs `signature`: the claimant's key over
+    owner_token_challenge, fresh (one hour) and good once. A ticket that leaked
+    with the token it opened is then worth nothing on its own. Raises ClaimRejected
+    naming `signature`."""
     if claim.status != Claim.Status.APPROVED:
         return None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         # Lock the claim: two tabs pressing "Show my owner token" get one token.
-        Claim.objects.select_for_update().filter(pk=claim.pk).first()
-        if owner_token_live(claim=claim):
+        locked = Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        if locked is None or owner_token_live(claim=locked):
             return None
+        if OwnerToken.objects.filter(claim=locked).exists():
+            challenge = locked.token_challenge
+            if not signature.strip():
+                raise ClaimRejected(
+                    "signature: a new owner token needs the challenge on this page signed "
+                    "with the key this claim was made with",
+                    code="signature_required",
+                    field="signature",
+                )
+            if (
+                not challenge
+                or not locked.token_challenge_expires_at
+                or (locked.token_challenge_expires_at < _now())
+            ):
+                raise ClaimRejected(
+                    "the challenge has expired; sign the new one on this page",
+                    code="expired",
+                    field="signature",
+                )
+            _signature_check(claim=locked, challenge=challenge, signature=signature)
+            locked.token_challenge, locked.token_challenge_expires_at = "", None
+            locked.save(update_fields=["token_challenge", "token_challenge_expires_at"])
         OwnerToken.objects.create(
-            claim=claim, artifact_id=claim.artifact_id, token_hash=_sha256(raw), prefix=raw[:10]
+            claim=locked, artifact_id=locked.artifact_id, token_hash=_sha256(raw), prefix=raw[:10]
         )
     return raw
 

@@ -8,6 +8,7 @@ signing key file. Nothing exists only in production.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -268,6 +269,21 @@ PROBE_BREAKER_COOLDOWN_SECONDS = env_int("PROBE_BREAKER_COOLDOWN_SECONDS", 24 * 
 # A run claimed longer ago than this belongs to a dead worker and may be taken over.
 PROBE_CLAIM_TIMEOUT_SECONDS = env_int("PROBE_CLAIM_TIMEOUT_SECONDS", 360)
 PROBE_LONG_CONTEXT_TOKENS = env_int("PROBE_LONG_CONTEXT_TOKENS", 4000)
+# The only environment variables an endpoint's api_key_env may name (probes.egress): a
+# staff token must not be able to send SECRET_KEY or DATABASE_URL to a host of its choosing.
+PROBE_KEY_ENVS = env_list("PROBE_KEY_ENVS", ["OPENROUTER_API_KEY"])
+for _name in PROBE_KEY_ENVS:
+    if _name in {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"} or not re.fullmatch(
+        r"[A-Z_][A-Z0-9_]{0,99}", _name
+    ):
+        raise ImproperlyConfigured(
+            "PROBE_KEY_ENVS names variables that hold a provider's key (A-Z, 0-9, _), "
+            f"never one of the server's own secrets; got {_name!r}"
+        )
+# Plain http:// and loopback addresses (127.0.0.0/8, ::1, localhost) as probe targets:
+# off in production; tests (a stand-in provider on 127.0.0.1) and a local model server
+# turn it on. Private, link-local and metadata addresses are refused either way.
+PROBE_ALLOW_LOOPBACK = env_bool("PROBE_ALLOW_LOOPBACK", False)
 # Resolves and feedback are counted into passports once per round: at most one new
 # version per passport per round from them, however many resolves happened.
 OUTCOMES_INTERVAL_SECONDS = env_int("OUTCOMES_INTERVAL_SECONDS", 3600)

@@ -3,7 +3,8 @@
 Every failure becomes a ProbeCallError with an error class and whether a retry
 can help (timeouts, connection errors, 429, 5xx). The API key is read by the
 caller from the environment at call time, sent in one header, and redacted
-from every message this module produces.
+from every message this module produces. It is sent only to an address the
+operator's rules allow (probes.egress), checked here before every call.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from ipaddress import IPv6Address
 from typing import Any
 
 import httpx
 
 from core.numbers import plain_int
 
+from .egress import IPAddress, Refused, Unresolved, target_addresses, target_parse
+
 REDACTED = "[redacted]"
+REFUSED = "refused"  # the error class of a call the operator's rules do not allow
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 
 
@@ -133,12 +138,42 @@ def chat_completion(
     messages: list[dict[str, Any]],
     stream: bool,
     max_tokens: int,
+    allow_loopback: bool,
 ) -> ChatAnswer:
-    """One POST to {base_url}/chat/completions. Raises ProbeCallError."""
+    """One POST to {base_url}/chat/completions. Raises ProbeCallError.
+
+    The URL and every address its host resolves to are checked first
+    (probes.egress); a refused one is a ProbeCallError "refused" and nothing is
+    sent, not even a connection attempt.
+    """
     secrets = [api_key] if api_key else []
-    headers = {"Content-Type": "application/json"}
+    try:
+        target = target_parse(base_url, allow_loopback=allow_loopback)
+        addresses = target_addresses(target, allow_loopback=allow_loopback)
+    except Refused as exc:
+        raise ProbeCallError(REFUSED, exc.message, retryable=False) from None
+    except Unresolved as exc:
+        # DNS may answer next time: like a connection error, worth a retry.
+        raise ProbeCallError("connection", redact(str(exc), secrets), retryable=True) from None
+    # The call connects to the address just checked, never to the name: the URL names
+    # the address, the Host header names the host, and for https the `sni_hostname`
+    # extension makes httpcore send the name as SNI and verify the certificate against
+    # it (ssl's check_hostname). Letting httpx resolve the name again would open the
+    # window DNS rebinding needs: a first answer that passes the check, a second (a
+    # metadata or private address) that the connection uses. httpcore pools
+    # connections by address, not by name: "Connection: close" keeps a connection
+    # verified for one name from carrying a request (and its key) for another name
+    # on the same address. A probe is one call every few hours; a handshake is cheap.
+    headers = {
+        "Content-Type": "application/json",
+        "Host": target.host_header,
+        "Connection": "close",
+    }
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
+    extensions = (
+        {"sni_hostname": target.host} if target.scheme == "https" and target.literal is None else {}
+    )
     body: dict[str, Any] = {
         "model": model,
         "messages": messages,
@@ -146,17 +181,26 @@ def chat_completion(
         "temperature": 0,
         "stream": stream,
     }
-    url = base_url.rstrip("/") + "/chat/completions"
     started = time.perf_counter()
     try:
-        with client.stream("POST", url, json=body, headers=headers) as response:
-            if response.status_code != 200:
-                response.read()
-                raise _http_error(response, secrets)
-            if stream:
-                return _read_stream(response, started, secrets)
-            response.read()
-            return _read_json(response, started, secrets)
+        for n, address in enumerate(addresses):
+            url = f"{target.scheme}://{pinned_host(address)}:{target.port}{target.path}"
+            try:
+                return _exchange(
+                    client,
+                    url + "/chat/completions",
+                    body=body,
+                    headers=headers,
+                    extensions=extensions,
+                    stream=stream,
+                    started=started,
+                    secrets=secrets,
+                )
+            except httpx.ConnectError:
+                # Nothing was sent: the next checked address of the same host may answer.
+                if n + 1 == len(addresses):
+                    raise
+        raise ProbeCallError("connection", "no address to connect to", retryable=True)
     except httpx.TimeoutException as exc:
         raise ProbeCallError(
             "timeout", redact(f"{type(exc).__name__}: {exc}", secrets), retryable=True
@@ -170,6 +214,34 @@ def chat_completion(
         raise ProbeCallError(
             "connection", redact(f"{type(exc).__name__}: {exc}", secrets), retryable=True
         ) from None
+
+
+def pinned_host(address: IPAddress) -> str:
+    """An address as a URL's host: IPv6 in brackets, an IPv4-mapped IPv6 as IPv4."""
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return f"[{address}]" if isinstance(address, IPv6Address) else str(address)
+
+
+def _exchange(
+    client: httpx.Client,
+    url: str,
+    *,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    extensions: dict[str, Any],
+    stream: bool,
+    started: float,
+    secrets: Sequence[str],
+) -> ChatAnswer:
+    with client.stream("POST", url, json=body, headers=headers, extensions=extensions) as response:
+        if response.status_code != 200:
+            response.read()
+            raise _http_error(response, secrets)
+        if stream:
+            return _read_stream(response, started, secrets)
+        response.read()
+        return _read_json(response, started, secrets)
 
 
 def _read_json(response: httpx.Response, started: float, secrets: Sequence[str]) -> ChatAnswer:

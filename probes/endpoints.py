@@ -6,41 +6,35 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 
 from core.errors import ApplicationError, NotFound
 from registry.models import Artifact, ProviderEndpoint, Source
 from registry.refresh import artifacts_refresh
 
+from .egress import Refused, endpoint_check
 from .outcomes import probe_evidence_apply
 from .services import breaker_reset
 
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 PROVIDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 def _check(base_url: Any, model: Any, api_key_env: Any, provider: Any) -> None:
-    if not isinstance(base_url, str) or not base_url:
-        raise ApplicationError("base_url must be a non-empty string", field="base_url")
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(base_url) > 2000:
-        raise ApplicationError(
-            "base_url must be an http(s) URL such as https://api.example.com/v1", field="base_url"
+    # The operator's rules for what a probe may send where (probes.egress), with the
+    # host's addresses as DNS gives them now; every call checks them again.
+    try:
+        endpoint_check(
+            base_url=base_url,
+            api_key_env=api_key_env,
+            allowed_key_envs=settings.PROBE_KEY_ENVS,
+            allow_loopback=settings.PROBE_ALLOW_LOOPBACK,
         )
-    if parts.username or parts.password or parts.query:
-        raise ApplicationError(
-            "base_url must not carry credentials or a query; name the key's variable in "
-            "api_key_env",
-            field="base_url",
-        )
+    except Refused as exc:
+        raise ApplicationError(exc.message, field=exc.field) from None
     if not isinstance(model, str) or not model.strip() or len(model) > 300:
         raise ApplicationError(
             "model must be a non-empty string of at most 300 characters", field="model"
-        )
-    if not isinstance(api_key_env, str) or (api_key_env and not ENV_NAME.match(api_key_env)):
-        raise ApplicationError(
-            "api_key_env must name an environment variable (A-Z, 0-9, _), not hold a key",
-            field="api_key_env",
         )
     if not isinstance(provider, str) or not PROVIDER.match(provider):
         raise ApplicationError(
@@ -63,7 +57,10 @@ def endpoint_upsert(
     The passport is re-signed when its served endpoints change.
     """
     if provider is None:
-        provider = urlsplit(base_url).hostname if isinstance(base_url, str) else None
+        try:
+            provider = urlsplit(base_url).hostname if isinstance(base_url, str) else None
+        except ValueError:  # "http://[::1": _check names base_url
+            provider = None
         provider = provider or "custom"
     _check(base_url, model, api_key_env, provider)
     if not isinstance(enabled, bool):

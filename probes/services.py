@@ -24,6 +24,7 @@ from registry.models import ProviderEndpoint
 
 from . import kinds as probe_kinds
 from .client import (
+    REFUSED,
     ChatAnswer,
     ProbeCallError,
     RetryPolicy,
@@ -32,6 +33,7 @@ from .client import (
     redact,
     with_retries,
 )
+from .egress import Refused, endpoint_check
 from .models import EndpointBreaker, ProbeRun
 from .ratelimit import rate_limit_wait
 
@@ -53,7 +55,24 @@ def breaker_open(breaker: EndpointBreaker | None, now: datetime) -> bool:
     return now < breaker.opened_at + cooldown
 
 
+def endpoint_refusal(endpoint: ProviderEndpoint, *, resolve: bool) -> str | None:
+    """Why the operator's rules (PROBE_KEY_ENVS, PROBE_ALLOW_LOOPBACK; probes.egress)
+    refuse a call to `endpoint` now, or None. With `resolve`, its host's addresses too."""
+    try:
+        endpoint_check(
+            base_url=endpoint.base_url,
+            api_key_env=endpoint.api_key_env,
+            allowed_key_envs=settings.PROBE_KEY_ENVS,
+            allow_loopback=settings.PROBE_ALLOW_LOOPBACK,
+            resolve=resolve,
+        )
+    except Refused as exc:
+        return exc.message
+    return None
+
+
 def api_key_missing(endpoint: ProviderEndpoint) -> bool:
+    """Only for an endpoint whose key variable the rules allow: no other is ever read."""
     return bool(endpoint.api_key_env) and not os.environ.get(endpoint.api_key_env)
 
 
@@ -63,6 +82,7 @@ class ScheduleReport:
     run_ids: list[int] = field(default_factory=list)
     created: int = 0
     skipped_no_key: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
     paused: list[str] = field(default_factory=list)
     over_budget: int = 0
 
@@ -77,9 +97,10 @@ def probe_schedule(
     """Create this slot's runs (insert-or-skip) for probeable endpoints; return pending ids.
 
     Least recently probed endpoints first; at most `budget` new runs. Endpoints
-    whose API key is not in the environment and paused endpoints are left out
-    (reported, not failed). A paused endpoint past its cool-down gets one chat
-    run as a trial.
+    the rules refuse (key variable, URL; no DNS here, the call checks addresses),
+    endpoints whose API key is not in the environment and paused endpoints are
+    left out (reported, not failed). A paused endpoint past its cool-down gets
+    one chat run as a trial.
     """
     now = now or timezone.now()
     slot = slot_start(now)
@@ -107,6 +128,10 @@ def probe_schedule(
     chosen: list[int] = []
     for endpoint in endpoints:
         label = f"{endpoint.artifact.slug} {endpoint.provider}:{endpoint.model_name}"
+        refusal = endpoint_refusal(endpoint, resolve=False)
+        if refusal is not None:
+            report.refused.append((label, refusal))
+            continue
         if api_key_missing(endpoint):
             report.skipped_no_key.append(label)
             continue
@@ -210,14 +235,19 @@ def _call(run: ProbeRun, api_key: str) -> Outcome:
                 messages=probe.messages,
                 stream=probe.stream,
                 max_tokens=probe.max_tokens,
+                allow_loopback=settings.PROBE_ALLOW_LOOPBACK,
             )
 
         try:
             answer = with_retries(once, policy)
         except ProbeCallError as exc:
+            refused = exc.error_class == REFUSED
             return Outcome(
-                status=ProbeRun.Status.ERROR,
-                attempts=getattr(exc, "attempts", 1),
+                # Refused by our own rules (its host resolves inside): nothing was sent,
+                # and it is not the provider failing, so it neither counts nor trips
+                # the breaker.
+                status=ProbeRun.Status.SKIPPED if refused else ProbeRun.Status.ERROR,
+                attempts=0 if refused else getattr(exc, "attempts", 1),
                 http_status=exc.http_status,
                 error_class=exc.error_class,
                 message=exc.message,
@@ -245,8 +275,15 @@ def probe_execute(*, run_id: int, now: datetime | None = None) -> ProbeRun | Non
     run = ProbeRun.objects.select_related("endpoint", "endpoint__artifact").get(pk=run_id)
     endpoint = run.endpoint
     breaker = EndpointBreaker.objects.filter(endpoint=endpoint).first()
-    api_key = os.environ.get(endpoint.api_key_env, "") if endpoint.api_key_env else ""
-    if breaker_open(breaker, now):
+    # Checked again at call time: the row may predate the rules or have been edited
+    # since it was scheduled. The key variable is read only once it is allowed.
+    refusal = endpoint_refusal(endpoint, resolve=False)
+    api_key = ""
+    if refusal is None and endpoint.api_key_env:
+        api_key = os.environ.get(endpoint.api_key_env, "")
+    if refusal is not None:
+        outcome = Outcome(status=ProbeRun.Status.SKIPPED, error_class=REFUSED, message=refusal)
+    elif breaker_open(breaker, now):
         outcome = Outcome(
             status=ProbeRun.Status.SKIPPED,
             error_class="circuit_open",

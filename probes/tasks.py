@@ -53,6 +53,17 @@ def schedule_round() -> int:
             "probes: %s endpoints skipped, their API key is not in the environment",
             len(report.skipped_no_key),
         )
+    if report.refused:
+        # One line a round, not one per endpoint: a narrowed PROBE_KEY_ENVS can refuse
+        # every imported endpoint at once.
+        label, why = report.refused[0]
+        logger.warning(
+            "probes: %s endpoints refused by PROBE_KEY_ENVS / PROBE_ALLOW_LOOPBACK "
+            "(`manage.py probe` lists them), first %s: %s",
+            len(report.refused),
+            label,
+            why,
+        )
     run_ids = sorted(set(report.run_ids) | set(runs_to_recover()))
     for run_id in run_ids:
         send_quietly(run_probe, run_id=run_id)

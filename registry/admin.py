@@ -185,6 +185,10 @@ class ProviderEndpointAdmin(admin.ModelAdmin):
     list_filter = ("source", "provider", "match_rule")
     search_fields = ("model_name", "source_key", "artifact__slug")
     raw_id_fields = ("artifact",)
+    # Where a probe sends which key is changed through the endpoints API or
+    # `manage.py probe_endpoint`, which hold it to PROBE_KEY_ENVS and
+    # PROBE_ALLOW_LOOPBACK (probes.egress); this form would skip those checks.
+    readonly_fields = ("base_url", "api_key_env")
 
 
 @admin.register(ImportWarning)

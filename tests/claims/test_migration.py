@@ -76,6 +76,9 @@ def test_migration_keeps_claims_and_owner_tokens_made_in_web() -> None:
         "challenge": "trust-passport-claim:example-claimed-model:nonce:1796040000",
         "expires_at": EXPIRES_AT,
         "signature": "S" * 86 + "==",
+        # claims 0003: no renewal challenge until a token is revoked.
+        "token_challenge": "",
+        "token_challenge_expires_at": None,
         "secret_hash": "a" * 64,
         "status": "approved",
         "created_at": old_claim.created_at,

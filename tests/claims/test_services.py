@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import logging
 import re
-from urllib.parse import parse_qs, urlparse
+from typing import Any
 
 import nacl.signing
 import pytest
@@ -32,11 +34,13 @@ def _start(client: Client, key: nacl.signing.SigningKey, slug: str = SCOUT) -> s
         {"claim": slug, "public_key": _b64(bytes(key.verify_key)), "contact": "me@example.org"},
     )
     assert response.status_code == 302, response.content
+    # The status page's address names the listing only; the ticket is in a cookie.
+    assert response["Location"] == f"/submit?claim={slug}"
     return str(response["Location"])
 
 
-def _ticket(location: str) -> str:
-    return parse_qs(urlparse(location).query)["ticket"][0]
+def _ticket(client: Client, slug: str = SCOUT) -> str:
+    return str(client.cookies[f"claim_ticket_{slug}"].value)
 
 
 def _approve(claim: Claim) -> None:
@@ -59,10 +63,9 @@ def test_claim_from_challenge_to_owner_token(seeds: list[str], api: APIClient) -
     assert f'value="{claim.challenge}"' in page
     assert claim.challenge.startswith(f"trust-passport-claim:{SCOUT}:")
 
-    ticket = _ticket(location)
     signature = _b64(key.sign(claim.challenge.encode()).signature)
-    response = client.post(location, {"ticket": ticket, "signature": signature})
-    assert response.status_code == 302
+    response = client.post(location, {"claim": SCOUT, "signature": signature})
+    assert (response.status_code, response["Location"]) == (302, location)
     claim.refresh_from_db()
     assert claim.status == "pending"
     assert (
@@ -90,8 +93,7 @@ def test_claim_from_challenge_to_owner_token(seeds: list[str], api: APIClient) -
     # Viewing the status page (a GET, as a link preview would) does not use up the token.
     assert "Show my owner token" in client.get(location).content.decode()
     assert OwnerToken.objects.count() == 0
-    ticket = parse_qs(urlparse(location).query)["ticket"][0]
-    page = client.post("/submit", {"ticket": ticket, "show_token": "1"}).content.decode()
+    page = client.post(location, {"claim": SCOUT, "show_token": "1"}).content.decode()
     token = re.search(r'id="owner-token" class="copy" type="text" readonly value="([^"]+)"', page)
     assert token is not None
     raw = token.group(1)
@@ -135,12 +137,19 @@ def test_claim_from_challenge_to_owner_token(seeds: list[str], api: APIClient) -
     )
     assert revoked.status_code == 302
     assert owner.put("/api/v1/passport", changed, format="json").status_code == 401
-    assert "Show my owner token" in client.get(location).content.decode()
-    page = client.post("/submit", {"ticket": ticket, "show_token": "1"}).content.decode()
+    # A new token needs the builder's key again, not only the ticket (issue 14).
+    page = client.get(location).content.decode()
+    assert "Show my new owner token" in page
+    renewal = Claim.objects.get().token_challenge
+    assert f'value="{renewal}"' in page
+    signed = _b64(key.sign(renewal.encode()).signature)
+    page = client.post(
+        location, {"claim": SCOUT, "show_token": "1", "signature": signed}
+    ).content.decode()
     renewed = re.search(r'id="owner-token" class="copy" type="text" readonly value="([^"]+)"', page)
     assert renewed is not None and renewed.group(1) != raw
     assert (
-        client.post("/submit", {"ticket": ticket, "show_token": "1"})
+        client.post(location, {"claim": SCOUT, "show_token": "1", "signature": signed})
         .content.decode()
         .count('id="owner-token"')
         == 0
@@ -172,12 +181,12 @@ def test_claim_with_a_wrong_signature_is_refused(seeds: list[str]) -> None:
     claim = Claim.objects.get()
     other = nacl.signing.SigningKey.generate()
     signature = _b64(other.sign(claim.challenge.encode()).signature)
-    response = client.post(location, {"ticket": _ticket(location), "signature": signature})
+    response = client.post(location, {"claim": SCOUT, "signature": signature})
     assert response.status_code == 400
     assert "the signature does not match the challenge and your public key" in (
         response.content.decode()
     )
-    response = client.post(location, {"ticket": _ticket(location), "signature": "bm90IGJhc2U2NA"})
+    response = client.post(location, {"claim": SCOUT, "signature": "bm90IGJhc2U2NA"})
     assert response.status_code == 400
     assert "signature is not valid base64" in response.content.decode()
     claim.refresh_from_db()
@@ -196,3 +205,109 @@ def test_claim_needs_a_real_public_key(seeds: list[str], public_key: str, messag
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Claim.objects.exists()
+
+
+def test_the_claim_ticket_is_never_in_an_address_a_page_or_a_log(
+    seeds: list[str], caplog: Any
+) -> None:
+    """It lives in an HttpOnly, SameSite=Strict cookie scoped to /submit (issue 14)."""
+    caplog.set_level(logging.DEBUG)
+    client = Client()
+    key = nacl.signing.SigningKey.generate()
+    location = _start(client, key)
+    cookie = client.cookies[f"claim_ticket_{SCOUT}"]
+    ticket = cookie.value
+    claim = Claim.objects.get()
+    assert hashlib.sha256(ticket.encode()).hexdigest() == claim.secret_hash
+    assert (cookie["path"], cookie["samesite"], cookie["httponly"], cookie["max-age"]) == (
+        "/submit",
+        "Strict",
+        True,
+        90 * 24 * 3600,
+    )
+    seen = [location]
+    page = client.get(location)
+    assert "Status: <strong>waiting for the signed challenge</strong>" in page.content.decode()
+    seen.append(page.content.decode())
+    signature = _b64(key.sign(claim.challenge.encode()).signature)
+    signed = client.post(location, {"claim": SCOUT, "signature": signature})
+    assert signed["Location"] == location
+    seen += [signed["Location"], signed.content.decode(), client.get(location).content.decode()]
+    _approve(claim)
+    shown = client.post(location, {"claim": SCOUT, "show_token": "1"})
+    assert shown.status_code == 200
+    seen += [shown.content.decode(), caplog.text]
+    assert [ticket in text for text in seen] == [False] * len(seen)
+
+    # A ticket in an address is not read (an old status link): the page says where it goes.
+    stranger = Client()
+    old_link = stranger.get(f"/submit?claim={SCOUT}&ticket={ticket}")
+    assert old_link.status_code == 400
+    assert "A claim ticket is not read from a page address" in old_link.content.decode()
+    assert "Status:" not in old_link.content.decode()
+
+    # Another browser returns to the claim with the ticket in a form body.
+    back = stranger.post(location, {"claim": SCOUT, "ticket": ticket, "resume": "1"})
+    assert (back.status_code, back["Location"]) == (302, location)
+    assert stranger.cookies[f"claim_ticket_{SCOUT}"].value == ticket
+    assert "Status: <strong>Approved</strong>" in stranger.get(location).content.decode()
+    wrong = Client().post(location, {"claim": SCOUT, "ticket": "forged", "resume": "1"})
+    assert wrong.status_code == 404
+
+
+def test_a_new_owner_token_needs_a_fresh_signature_not_only_the_ticket(seeds: list[str]) -> None:
+    client = Client()
+    key = nacl.signing.SigningKey.generate()
+    location = _start(client, key)
+    claim = Claim.objects.get()
+    client.post(
+        location, {"claim": SCOUT, "signature": _b64(key.sign(claim.challenge.encode()).signature)}
+    )
+    _approve(claim)
+    # The first token after approval: the ticket suffices (the claim was just signed).
+    first = client.post(location, {"claim": SCOUT, "show_token": "1"})
+    assert first.content.decode().count('id="owner-token"') == 1
+    token = OwnerToken.objects.get()
+    staff = Client()
+    staff.force_login(get_user_model().objects.get(username="staff"))
+    staff.post("/admin/claims/ownertoken/", {"action": "revoke", "_selected_action": [token.pk]})
+
+    page = client.get(location).content.decode()
+    claim.refresh_from_db()
+    renewal = claim.token_challenge
+    assert renewal.startswith(f"trust-passport-owner-token:{SCOUT}:")
+    assert f'value="{renewal}"' in page
+
+    def ask(**body: str) -> Any:
+        return client.post(location, {"claim": SCOUT, "show_token": "1", **body})
+
+    only_ticket = ask()
+    assert only_ticket.status_code == 400
+    assert (
+        "signature: a new owner token needs the challenge on this page signed with the key "
+        "this claim was made with" in only_ticket.content.decode()
+    )
+    other = nacl.signing.SigningKey.generate()
+    for signature, message in [
+        (
+            _b64(other.sign(renewal.encode()).signature),
+            "the signature does not match the challenge and your public key",
+        ),
+        (  # the claim's own, older challenge: a signature is good for one challenge
+            _b64(key.sign(claim.challenge.encode()).signature),
+            "the signature does not match the challenge and your public key",
+        ),
+        ("bm90IGJhc2U2NA", "signature is not valid base64"),
+    ]:
+        refused = ask(signature=signature)
+        assert refused.status_code == 400
+        assert message in refused.content.decode()
+        assert 'id="owner-token"' not in refused.content.decode()
+    assert OwnerToken.objects.filter(revoked_at__isnull=True).count() == 0
+
+    good = ask(signature=_b64(key.sign(renewal.encode()).signature))
+    assert good.status_code == 200
+    assert good.content.decode().count('id="owner-token"') == 1
+    assert OwnerToken.objects.filter(revoked_at__isnull=True).count() == 1
+    claim.refresh_from_db()
+    assert claim.token_challenge == ""  # used up

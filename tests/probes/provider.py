@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -60,6 +62,7 @@ class Seen:
     stream: bool
     authorization: str
     at: float
+    host: str = ""
 
 
 @dataclass
@@ -68,6 +71,7 @@ class Provider:
     default: str = "ok"
     requests: list[Seen] = field(default_factory=list)
     url: str = ""
+    sni: list[str | None] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_behaviour(self, model: str) -> str:
@@ -102,8 +106,9 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
             model, stream = body.get("model", ""), bool(body.get("stream"))
             auth = self.headers.get("Authorization", "")
+            host = self.headers.get("Host", "")
             with provider.lock:
-                provider.requests.append(Seen(model, stream, auth, time.time()))
+                provider.requests.append(Seen(model, stream, auth, time.time(), host))
             behaviour = provider.next_behaviour(model)
             name, _, arg = behaviour.partition(":")
             if name == "slow":
@@ -165,12 +170,33 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+TLS_DIR = Path(__file__).resolve().parent / "tls"
+# A self-signed certificate for svc.localhost, made for these tests only (100 years):
+# `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500
+#  -subj /CN=svc.localhost -addext subjectAltName=DNS:svc.localhost`.
+TLS_CERT = TLS_DIR / "svc.localhost.pem"
+TLS_NAME = "svc.localhost"
+
+
 @contextmanager
-def running_provider(**kwargs: Any) -> Iterator[Provider]:
+def running_provider(*, tls: bool = False, **kwargs: Any) -> Iterator[Provider]:
+    """The provider on 127.0.0.1: plain http, or with `tls` https as svc.localhost
+    (a test resolves that name to 127.0.0.1 itself); `provider.sni` records the
+    names clients asked for in their TLS handshakes."""
     provider = Provider(**kwargs)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(provider))
     server.daemon_threads = True
     provider.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(TLS_CERT, TLS_DIR / "svc.localhost.key")
+
+        def record_sni(_sock: Any, name: str | None, _context: Any) -> None:
+            provider.sni.append(name)
+
+        context.sni_callback = record_sni
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        provider.url = f"https://{TLS_NAME}:{server.server_address[1]}/v1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -43,6 +43,7 @@ def call(
                 messages=probe.messages,
                 stream=stream,
                 max_tokens=50,
+                allow_loopback=True,  # the stand-in provider is on 127.0.0.1
             ),
             RetryPolicy(max_attempts=attempts, backoff=0.01, cap=cap),
             sleep=waits.append,

@@ -86,6 +86,8 @@ class Broker:
             PROBE_RATE_PER_SECOND="0",
             PROBE_BACKOFF_SECONDS="0.01",
             PROBE_LONG_CONTEXT_TOKENS="300",
+            # The stand-in provider is plain http on 127.0.0.1 (see conftest._fast_probes).
+            PROBE_ALLOW_LOOPBACK="1",
             OPENROUTER_MODELS_URL="",
             MATCH_WARM_ON_START="0",
             LOG_LEVEL="INFO",

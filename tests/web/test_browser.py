@@ -216,6 +216,8 @@ def test_claim_from_challenge_to_approval(
     challenge = page.get_by_label("The challenge to sign").input_value()
     assert challenge.startswith(f"trust-passport-claim:{SCOUT}:")
     claim_url = page.url
+    # The ticket is in an HttpOnly cookie, never in the address (issue 14).
+    assert claim_url == f"{live_server.url}/submit?claim={SCOUT}"
     shot(page, "claim-challenge")
     signature = base64.b64encode(key.sign(challenge.encode()).signature).decode()
     page.get_by_label("Signature of the challenge").fill(signature)

@@ -44,6 +44,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{label[:49]:<49} {'*':<13} {'skipped':<8}  no API key in the environment"
             )
+        for label, why in report.refused:
+            self.stdout.write(f"{label[:49]:<49} {'*':<13} {'refused':<8}  {why}")
         for label in report.paused:
             self.stdout.write(
                 f"{label[:49]:<49} {'*':<13} {'skipped':<8}  paused by circuit breaker"
