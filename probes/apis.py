@@ -30,7 +30,8 @@ from api.openapi import (
 from core.errors import ApplicationError
 from registry.selectors import artifact_get
 
-from .endpoints import ENV_NAME, PROVIDER, endpoint_upsert
+from .egress import ENV_NAME
+from .endpoints import PROVIDER, endpoint_upsert
 from .selectors import latest_evidence
 
 _EVIDENCE = obj(
@@ -74,15 +75,17 @@ _ENDPOINT_INPUT = obj(
             "type": "string",
             "format": "uri",
             "maxLength": 2000,
-            "description": "An http(s) URL with a host, no credentials and no query: the "
-            "OpenAI-compatible API's base (.../v1).",
+            "description": "An https URL with a public host, no credentials and no query: the "
+            "OpenAI-compatible API's base (.../v1). Plain http only to loopback, and only "
+            "when PROBE_ALLOW_LOOPBACK is set.",
             "examples": ["https://api.example.com/v1"],
         },
         "model": {"type": "string", "minLength": 1, "maxLength": 300},
         "api_key_env": {
             "type": "string",
-            "pattern": f"^$|{ENV_NAME.pattern}",
-            "description": "The name of the environment variable holding the key, never a key.",
+            "pattern": f"^$|^{ENV_NAME.pattern}$",
+            "description": "The name of the environment variable holding the key, never a key; "
+            "one the operator allowed in PROBE_KEY_ENVS (default OPENROUTER_API_KEY).",
         },
         "provider": {
             "type": "string",

@@ -8,9 +8,12 @@ echo_key (the Authorization header in a 401 body), echo_key_ok (in a 200 answer)
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import ssl
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -170,12 +173,41 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-TLS_DIR = Path(__file__).resolve().parent / "tls"
-# A self-signed certificate for svc.localhost, made for these tests only (100 years):
-# `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500
-#  -subj /CN=svc.localhost -addext subjectAltName=DNS:svc.localhost`.
-TLS_CERT = TLS_DIR / "svc.localhost.pem"
 TLS_NAME = "svc.localhost"
+
+
+@functools.cache
+def tls_files() -> tuple[Path, Path]:
+    """A self-signed certificate and key for svc.localhost, made by `openssl` for this test
+    run in a temporary folder (no private key, even a test one, is kept in git)."""
+    folder = Path(tempfile.mkdtemp(prefix="probe-tls-"))
+    cert, key = folder / "svc.localhost.pem", folder / "svc.localhost.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={TLS_NAME}",
+            "-addext",
+            f"subjectAltName=DNS:{TLS_NAME}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
 
 
 @contextmanager
@@ -189,7 +221,7 @@ def running_provider(*, tls: bool = False, **kwargs: Any) -> Iterator[Provider]:
     provider.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     if tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(TLS_CERT, TLS_DIR / "svc.localhost.key")
+        context.load_cert_chain(*tls_files())
 
         def record_sni(_sock: Any, name: str | None, _context: Any) -> None:
             provider.sni.append(name)

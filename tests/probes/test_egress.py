@@ -33,7 +33,7 @@ from probes.services import probe_execute, probe_schedule
 from registry.models import Artifact, ProviderEndpoint, Source
 
 from .conftest import add_endpoint
-from .provider import TLS_CERT, TLS_NAME, Provider, running_provider
+from .provider import TLS_NAME, Provider, running_provider, tls_files
 
 SLUG = "liquid-lfm-2-24b-a2b"
 HTTPS_ONLY = (
@@ -431,7 +431,7 @@ def test_https_goes_to_the_checked_address_and_still_verifies_the_name(
 
     monkeypatch.setattr(socket, "getaddrinfo", local)
     probe = build("chat", nonce="0a1b2c3d")
-    trust = ssl.create_default_context(cafile=str(TLS_CERT))
+    trust = ssl.create_default_context(cafile=str(tls_files()[0]))
     with (
         running_provider(tls=True) as provider,
         httpx.Client(verify=trust, trust_env=False) as client,
