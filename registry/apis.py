@@ -154,6 +154,7 @@ class PassportVersionsApi(APIView):
 
 class ValidateApi(APIView):
     permission_classes: list[type[BasePermission]] = []
+    throttle_scope = "validate"
 
     @extend_schema(summary="Check a document without storing it", request=dict, responses=dict)
     def post(self, request: Request) -> Response:
@@ -173,6 +174,8 @@ class ValidateApi(APIView):
 
 
 class VerifyApi(APIView):
+    throttle_scope = "verify"
+
     @extend_schema(
         summary="Verify a stored version",
         parameters=[OpenApiParameter("slug", str, required=True), OpenApiParameter("version", int)],

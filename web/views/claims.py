@@ -20,6 +20,7 @@ from registry.models import Artifact
 
 from ..forms import ClaimSignForm, ClaimStartForm
 from .errors import not_found
+from .limits import form_wait, retry_after, too_many
 
 
 def _claim_step(
@@ -53,7 +54,15 @@ def submit(request: HttpRequest) -> HttpResponse:
     error = None
     status = 200
     owner_token = None
-    if request.method == "POST" and claim is None:
+    # Starting a claim stores a row and a challenge: its own, tighter limit (THROTTLE_CLAIM).
+    wait = (
+        form_wait(request, "claim" if claim is None else "forms")
+        if request.method == "POST"
+        else None
+    )
+    if wait is not None:
+        error, status = too_many(wait), 429
+    elif request.method == "POST" and claim is None:
         start_form = ClaimStartForm(request.POST)
 
         def start(data: dict[str, Any]) -> str:
@@ -78,7 +87,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         done, error, status = _claim_step(sign_form, sign, artifact.slug)
         if done is not None:
             return done
-    return render(
+    response = render(
         request,
         "web/submit.html",
         {
@@ -98,3 +107,4 @@ def submit(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    return retry_after(response, wait) if wait is not None else response
