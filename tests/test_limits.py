@@ -356,3 +356,32 @@ def test_feedback_counts_again_after_the_window(
     assert outcomes_apply() == 16
     cap = Capability.objects.get(capability_id=CAPABILITY)
     assert (cap.feedback_count, cap.successes, cap.success_rate) == (2, 1, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (1, "1 second"),
+        (119, "119 seconds"),
+        (120, "2 minutes"),
+        (3601, "61 minutes"),
+        (7200, "2 hours"),
+        (86400, "24 hours"),
+        (172800, "2 days"),
+        (172801, "3 days"),
+    ],
+)
+def test_waits_in_words(seconds: int, words: str) -> None:
+    from web.views.limits import duration_words
+
+    assert duration_words(seconds) == words
+
+
+@pytest.mark.django_db
+def test_methodology_states_the_feedback_window(settings: Any) -> None:
+    settings.FEEDBACK_DEDUP_SECONDS = 7 * 86400
+    html = Client().get("/methodology").content.decode()
+    assert (
+        "one client's reports on one model count once per 7 days, so repeating resolve and "
+        "feedback cannot farm a success rate." in html
+    )

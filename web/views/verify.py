@@ -17,7 +17,7 @@ from registry import trust as trust_rules
 from registry.selectors import latest_version_number
 
 from ..forms import VerifyForm
-from .limits import form_wait, retry_after, too_many
+from .limits import duration_words, form_wait, retry_after, too_many
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,5 +86,6 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "prior_weight": trust_rules.MATCH_GRAPH_PRIOR_WEIGHT,
             "unverified_line": trust_rules.UNVERIFIED_BUILDER,
             "no_outcomes_line": trust_rules.NO_OUTCOMES,
+            "feedback_window": duration_words(settings.FEEDBACK_DEDUP_SECONDS),
         },
     )
