@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,18 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate in DRF's "N/period" form: 60/min, 10/hour, 1000/day."""
+    raw = os.environ.get(name) or default
+    number, _slash, period = raw.strip().partition("/")
+    periods = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+    if not (number.isascii() and number.isdigit() and len(number) <= 9 and period in periods):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate like 60/min (s, min, hour, day), got {raw!r}"
+        )
+    return f"{int(number)}/{period}"
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -110,6 +123,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
     "registry",
     "passports",
     "matching",
@@ -129,6 +143,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a locked-out admin sign-in into the lockout page (AXES_* below); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -203,7 +219,63 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Views that name a throttle_scope are limited per client (THROTTLE_* below).
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ScopedThrottle"],
+    # How many proxies in front of the app append to X-Forwarded-For: 0 (the default)
+    # uses REMOTE_ADDR and ignores the header, which any client can write.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
+
+# The shared cache: throttle counters and admin sign-in failures live here. Redis
+# (CACHE_URL=redis://host:6379/N) when several processes serve; otherwise this
+# process's memory, which is enough for one development server.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "registry",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Per-client limits ("N/period", per REMOTE_ADDR or the NUM_PROXIES-th X-Forwarded-For
+# address) on what an anonymous client can make the server do; over the limit is a 429
+# with Retry-After. THROTTLE_ENABLED=0 turns them all off (load benches).
+THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", True)
+THROTTLE_RATES = {
+    "resolve": env_rate("THROTTLE_RESOLVE", "60/min"),  # an embedding and an index search
+    "verify": env_rate("THROTTLE_VERIFY", "120/min"),  # a signature check
+    "validate": env_rate("THROTTLE_VALIDATE", "30/min"),  # a whole document parsed and checked
+    "feedback": env_rate("THROTTLE_FEEDBACK", "30/min"),
+    "claim": env_rate("THROTTLE_CLAIM", "10/hour"),  # a claim start stores a row
+    "forms": env_rate("THROTTLE_FORMS", "30/min"),  # match, verify, feedback and claim pages
+}
+# Feedback from one client on one model counts once per this many seconds toward its
+# success rate (repeat reports are stored, not counted), so it cannot be farmed.
+FEEDBACK_DEDUP_SECONDS = env_int("FEEDBACK_DEDUP_SECONDS", 24 * 3600)
+
+# Admin sign-in: after AXES_FAILURE_LIMIT failures from one client address, sign-in is
+# refused (429, Retry-After) for AXES_COOLOFF_TIME hours. Counted in the shared cache.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(hours=float(env_str("AXES_COOLOFF_TIME", "1")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# The same client address as the throttles (REMOTE_ADDR, or NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "api.throttling.client_ident"
+AXES_LOCKOUT_CALLABLE = "web.views.limits.locked_out"
+AXES_ENABLE_ADMIN = False  # the cache handler keeps nothing to show there
+AXES_RESET_ON_SUCCESS = True
+if not CACHE_URL and DEBUG:
+    # Memory is per process: right for one development server, a hole behind several
+    # production workers, where the warning stays.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trust-passport registry API",

@@ -22,6 +22,7 @@ from api.openapi import (
     nullable,
     obj,
 )
+from api.throttling import client_key
 from registry.modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 
 from .constraints import LISTING_TYPE, MAX_CONTEXT, MAX_PRICE
@@ -138,11 +139,18 @@ _FEEDBACK_OUTPUT = obj(
         "resolveId": STRING,
         "slug": STRING,
         "outcome": {"enum": ["success", "failure"]},
+        "counted": {
+            "type": "boolean",
+            "description": "Whether this report counts toward the model's success rate: "
+            "one per client and model within FEEDBACK_DEDUP_SECONDS.",
+        },
     }
 )
 
 
 class ResolveApi(APIView):
+    throttle_scope = "resolve"
+
     @extend_schema(
         summary="Turn a need in plain words into ranked models, or say why nothing fits",
         request={"application/json": _RESOLVE_INPUT},
@@ -152,10 +160,12 @@ class ResolveApi(APIView):
     def post(self, request: Request) -> Response:
         parsed = resolve_request(request.data)
         base = request.build_absolute_uri("/").rstrip("/")
-        return Response(resolve(request=parsed, base_url=base))
+        return Response(resolve(request=parsed, base_url=base, client_key=client_key(request)))
 
 
 class FeedbackApi(APIView):
+    throttle_scope = "feedback"
+
     @extend_schema(
         summary="Report whether a resolved model worked",
         description="`resolveId`, `slug` and `callbackToken` come from one result of a resolve.",
@@ -167,13 +177,16 @@ class FeedbackApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        item = feedback_record(body=request.data)
+        item = feedback_record(body=request.data, client_key=client_key(request))
         return Response(
             {
                 "recorded": True,
                 "resolveId": str(item.resolve.resolve_id),
                 "slug": item.slug,
                 "outcome": item.outcome,
+                # False: this client's feedback on this model already counted within
+                # FEEDBACK_DEDUP_SECONDS; this one is kept but not counted.
+                "counted": item.counted,
             },
             status=201,
         )

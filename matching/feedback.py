@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import IntegrityError, transaction
 from core.errors import ApplicationError, NotFound
 from core.numbers import plain_int
 
-from .models import Feedback, ResolveLog
+from .models import Feedback, FeedbackWindow, ResolveLog
 
 
 def callback_token(resolve_id: str, slug: str, expires: int) -> str:
@@ -31,7 +32,45 @@ class FeedbackRejected(ApplicationError):
     pass
 
 
-def feedback_record(*, body: Any) -> Feedback:
+class _Counted(Exception):
+    """A client's feedback on the model already counted within the window."""
+
+
+def _window_take(*, keys: list[str], slug: str, now: datetime) -> bool:
+    """Whether feedback on `slug` from these clients counts toward its success rate now:
+    none of them had feedback on it counted within FEEDBACK_DEDUP_SECONDS. When it counts,
+    each client's window starts again at `now`. Caller is inside a transaction.
+
+    Each key is taken with a conditional UPDATE (or the INSERT its unique constraint
+    guards), so of two reports at once only one counts; if any key is still in its window
+    none is moved (the savepoint rolls back).
+    """
+    cutoff = now - timedelta(seconds=settings.FEEDBACK_DEDUP_SECONDS)
+    try:
+        with transaction.atomic():
+            for key in sorted(set(keys)):
+                taken = FeedbackWindow.objects.filter(
+                    client_key=key, slug=slug, counted_at__lte=cutoff
+                ).update(counted_at=now)
+                if taken:
+                    continue
+                try:
+                    with transaction.atomic():
+                        FeedbackWindow.objects.create(client_key=key, slug=slug, counted_at=now)
+                except IntegrityError as exc:
+                    raise _Counted from exc
+    except _Counted:
+        return False
+    return True
+
+
+def feedback_record(*, body: Any, client_key: str = "") -> Feedback:
+    """Record feedback on one result of a resolve, authorised by its callback token.
+
+    `client_key` (api.throttling.client_key) is who reports; with the key of who resolved
+    it decides whether the report counts toward the model's success rate (_window_take):
+    repeated resolve-and-feedback from one client counts once per window.
+    """
     if not isinstance(body, dict):
         raise FeedbackRejected("the body must be a JSON object", field="body")
     for name in ("resolveId", "slug", "callbackToken", "outcome"):
@@ -73,14 +112,19 @@ def feedback_record(*, body: Any) -> Feedback:
     result = next((r for r in log.results if r["slug"] == slug), None)
     if result is None:
         raise FeedbackRejected("this resolve did not return that slug", field="slug")
+    keys = [key for key in (log.client_key, client_key) if key]
     try:
         with transaction.atomic():
+            # A reused token's IntegrityError below rolls the window back with it.
+            counted = not keys or _window_take(keys=keys, slug=slug, now=datetime.now(tz=UTC))
             item = Feedback.objects.create(
                 resolve=log,
                 slug=slug,
                 capability_id=result["capability_id"],
                 outcome=body["outcome"],
                 note=note,
+                client_key=client_key,
+                counted=counted,
             )
     except IntegrityError as exc:
         raise FeedbackRejected(

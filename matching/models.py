@@ -33,6 +33,8 @@ class ResolveLog(models.Model):
     # [{"slug", "capability_id", "confidence", "matched_text"}] in rank order
     results = models.JSONField(default=list)
     no_match = models.TextField(blank=True, default="")
+    # api.throttling.client_key of who asked (a keyed hash, never the address).
+    client_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Set when the returned capabilities' outcomes were counted (off the request path).
     applied_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -51,6 +53,11 @@ class Feedback(models.Model):
     capability_id = models.CharField(max_length=300)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     note = models.TextField(blank=True, default="")
+    # api.throttling.client_key of who reported (a keyed hash, never the address).
+    client_key = models.CharField(max_length=64, blank=True, default="")
+    # False when the same client's report on the same model already counted within
+    # FEEDBACK_DEDUP_SECONDS (see FeedbackWindow): kept, but not counted into success_rate.
+    counted = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
@@ -65,3 +72,24 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} {self.outcome}"
+
+
+class FeedbackWindow(models.Model):
+    """When a client's feedback on a model last counted toward its success rate.
+
+    One row per (client, slug); feedback.feedback_record moves `counted_at` forward with a
+    conditional UPDATE only once the window has passed, so two reports at once cannot
+    both count.
+    """
+
+    client_key = models.CharField(max_length=64)
+    slug = models.CharField(max_length=200)
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client_key", "slug"], name="feedback_window_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_key[:12]} {self.slug}"

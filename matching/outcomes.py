@@ -48,7 +48,10 @@ def outcomes_apply(*, batch: int = 100_000) -> int:
                     (float(result["confidence"]), result["matched_text"])
                 )
         for item in feedback:
-            judged[item.capability_id].append(item.outcome == Feedback.Outcome.SUCCESS)
+            # A repeat from a client whose report on this model already counted
+            # within FEEDBACK_DEDUP_SECONDS is kept but not counted (feedback._window_take).
+            if item.counted:
+                judged[item.capability_id].append(item.outcome == Feedback.Outcome.SUCCESS)
         touched = set(matched) | set(judged)
         applied = len(logs) + len(feedback) if touched else 0
         return set(

@@ -157,9 +157,14 @@ def _hidden_artifacts(required: Required) -> list[int]:
 
 
 def resolve(
-    *, request: ResolveRequest, base_url: str, embedder: Embedder | None = None
+    *,
+    request: ResolveRequest,
+    base_url: str,
+    embedder: Embedder | None = None,
+    client_key: str = "",
 ) -> dict[str, Any]:
-    """Rank the capabilities that fit a need, or say why nothing does; logs the answer."""
+    """Rank the capabilities that fit a need, or say why nothing does; logs the answer
+    with `client_key` (api.throttling.client_key), which feedback on it is counted by."""
     resolve_id = str(uuid.uuid4())
     resolved_at = timestamp(datetime.now(tz=UTC))
     required = request.required
@@ -230,6 +235,7 @@ def resolve(
             for r in results
         ],
         no_match=answer["noMatch"] or "",
+        client_key=client_key,
     )
     # Outcomes are counted on a cadence (OUTCOMES_INTERVAL_SECONDS, Celery beat), not
     # after each resolve: a passport gets at most one version from them per round.

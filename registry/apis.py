@@ -342,6 +342,7 @@ _VERDICT = obj(
 
 class ValidateApi(APIView):
     permission_classes: list[type[BasePermission]] = []
+    throttle_scope = "validate"
 
     @extend_schema(
         summary="Check a document without storing it",
@@ -368,6 +369,8 @@ class ValidateApi(APIView):
 
 
 class VerifyApi(APIView):
+    throttle_scope = "verify"
+
     @extend_schema(
         summary="Verify a stored version",
         parameters=[

@@ -54,6 +54,25 @@ def _no_live_catalog(settings: Any) -> None:
     settings.OPENROUTER_MODELS_URL = ""
 
 
+# The suite makes many requests from one address (127.0.0.1): rates no test reaches by
+# accident. Tests of the limits set their own (tests/test_limits.py).
+GENEROUS_RATES = {
+    scope: "100000/min" for scope in ("resolve", "verify", "validate", "feedback", "claim", "forms")
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(settings: Any) -> Iterator[None]:
+    """Each test starts with no throttle counts or sign-in failures (the shared cache is
+    empty) and generous rates."""
+    from django.core.cache import cache
+
+    settings.THROTTLE_RATES = GENEROUS_RATES
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_index(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Each test's registry gets its own index: database ids (and so states) repeat across tests."""

@@ -253,7 +253,13 @@ def test_outcomes_and_feedback_update_the_passport(
     response = api.post("/api/v1/feedback", feedback, format="json")
     assert (response.status_code, response.json()) == (
         201,
-        {"recorded": True, "resolveId": answer["resolveId"], "slug": slug, "outcome": "success"},
+        {
+            "recorded": True,
+            "resolveId": answer["resolveId"],
+            "slug": slug,
+            "outcome": "success",
+            "counted": True,
+        },
     )
     response = api.post("/api/v1/feedback", feedback, format="json")
     assert (response.status_code, response.json()["error"]["code"]) == (409, "token_used")

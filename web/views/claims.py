@@ -36,6 +36,7 @@ from registry.models import Artifact
 
 from ..forms import ClaimSignForm, ClaimStartForm
 from .errors import not_found
+from .limits import form_wait, retry_after, too_many
 
 # A claim waits for staff review; the cookie outlives that wait.
 TICKET_MAX_AGE = 90 * 24 * 3600
@@ -88,7 +89,19 @@ def submit(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     if request.method == "POST" and "resume" in request.POST:
-        # Back to a claim from another browser: the ticket comes in the form body.
+        # Back to a claim from another browser: the ticket comes in the form body. Guessing
+        # tickets is bounded by the forms' limit.
+        resume_wait = form_wait(request, "forms")
+        if resume_wait is not None:
+            return retry_after(
+                render(
+                    request,
+                    "web/submit.html",
+                    {"slug": slug, "artifact": None, "error": too_many(resume_wait)},
+                    status=429,
+                ),
+                resume_wait,
+            )
         resumed = claim_get(secret=request.POST.get("ticket", "").strip())
         if resumed is None:
             return not_found(request, "claim with this ticket (it is wrong or outdated)")
@@ -105,7 +118,15 @@ def submit(request: HttpRequest) -> HttpResponse:
     error = None
     status = 200
     owner_token = None
-    if request.method == "POST" and claim is None:
+    # Starting a claim stores a row and a challenge: its own, tighter limit (THROTTLE_CLAIM).
+    wait = (
+        form_wait(request, "claim" if claim is None else "forms")
+        if request.method == "POST"
+        else None
+    )
+    if wait is not None:
+        error, status = too_many(wait), 429
+    elif request.method == "POST" and claim is None:
         start_form = ClaimStartForm(request.POST)
         started: list[str] = []
 
@@ -138,7 +159,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         if done:
             return _status_page(request, artifact.slug)
     renewal = owner_token is None and claim is not None and owner_token_renewal(claim=claim)
-    return render(
+    response = render(
         request,
         "web/submit.html",
         {
@@ -158,3 +179,4 @@ def submit(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    return retry_after(response, wait) if wait is not None else response

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from api.http import base_url
+from api.throttling import client_key
 from core.errors import ApplicationError
 from matching import ranking
 from matching.answer import ties_sentence
@@ -16,6 +18,7 @@ from matching.feedback import feedback_record
 from matching.resolve import resolve, resolve_request
 
 from ..forms import MatchForm
+from .limits import duration_words, form_wait, retry_after, too_many
 
 
 @require_GET
@@ -25,13 +28,20 @@ def match(request: HttpRequest) -> HttpResponse:
     chips: list[str] = []
     error = None
     status = 200
+    wait = None
     if form.is_valid() and form.cleaned_data["q"].strip():
-        try:
-            parsed = resolve_request({"intent": form.cleaned_data["q"], "limit": 5})
-            answer = resolve(request=parsed, base_url=base_url(request))
-            chips = parsed.required.checks()
-        except ApplicationError as exc:
-            error, status = exc.message, 400
+        wait = form_wait(request, "forms")
+        if wait is not None:
+            error, status = too_many(wait), 429
+        else:
+            try:
+                parsed = resolve_request({"intent": form.cleaned_data["q"], "limit": 5})
+                answer = resolve(
+                    request=parsed, base_url=base_url(request), client_key=client_key(request)
+                )
+                chips = parsed.required.checks()
+            except ApplicationError as exc:
+                error, status = exc.message, 400
     elif form.is_bound and not form.is_valid():
         error, status = "; ".join(str(m) for ms in form.errors.values() for m in ms), 400
     results = []
@@ -42,7 +52,7 @@ def match(request: HttpRequest) -> HttpResponse:
         tied = [i for i, r in enumerate(answer["resolved"], 1) if r["rank"]["tied"]]
         if tied:
             ties = ties_sentence(answer["ties"], tied[0], len(tied))
-    return render(
+    response = render(
         request,
         "web/match.html",
         {
@@ -57,6 +67,7 @@ def match(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    return retry_after(response, wait) if wait is not None else response
 
 
 def _rank_bars(rank: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,22 +92,31 @@ def match_feedback(request: HttpRequest) -> HttpResponse:
         name: request.POST.get(name, "")
         for name in ("resolveId", "slug", "callbackToken", "outcome")
     }
+    wait = form_wait(request, "forms")
     try:
-        item = feedback_record(body=body)
-        message, ok, status = (
-            f"Thank you: “{item.outcome}” recorded for {item.slug}.",
-            True,
-            201,
-        )
+        if wait is not None:
+            message, ok, status = f"Feedback not recorded. {too_many(wait)}", False, 429
+        else:
+            item = feedback_record(body=body, client_key=client_key(request))
+            message, ok, status = (
+                f"Thank you: “{item.outcome}” recorded for {item.slug}."
+                if item.counted
+                else f"Thank you: “{item.outcome}” recorded for {item.slug}. Your report on "
+                f"it in the last {duration_words(settings.FEEDBACK_DEDUP_SECONDS)} already "
+                "counts toward its success rate, so this one does not change it.",
+                True,
+                201,
+            )
     except ApplicationError as exc:
         message, ok, status = f"Feedback not recorded: {exc.message}", False, exc.status
     template = (
         "web/_feedback_result.html" if request.headers.get("HX-Request") else "web/feedback.html"
     )
     # htmx swaps only 2xx answers by default; the fragment says what happened either way.
-    return render(
+    response = render(
         request,
         template,
         {"message": message, "ok": ok, "back": request.POST.get("back", "")},
         status=200 if request.headers.get("HX-Request") else status,
     )
+    return retry_after(response, wait) if wait is not None else response

@@ -17,6 +17,7 @@ from registry import trust as trust_rules
 from registry.selectors import latest_version_number
 
 from ..forms import VerifyForm
+from .limits import duration_words, form_wait, retry_after, too_many
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,7 +26,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     latest: int | None = None
     error = None
     status = 200
-    if request.method == "POST":
+    wait = form_wait(request, "forms") if request.method == "POST" else None
+    if wait is not None:
+        form = VerifyForm()
+        error, status = too_many(wait), 429
+    elif request.method == "POST":
         try:
             form = VerifyForm(request.POST, request.FILES)
             valid_form = form.is_valid()
@@ -48,12 +53,13 @@ def verify(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = VerifyForm()
-    return render(
+    response = render(
         request,
         "web/verify.html",
         {"form": form, "verdict": verdict, "latest": latest, "error": error},
         status=status,
     )
+    return retry_after(response, wait) if wait is not None else response
 
 
 @require_GET
@@ -80,5 +86,6 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "prior_weight": trust_rules.MATCH_GRAPH_PRIOR_WEIGHT,
             "unverified_line": trust_rules.UNVERIFIED_BUILDER,
             "no_outcomes_line": trust_rules.NO_OUTCOMES,
+            "feedback_window": duration_words(settings.FEEDBACK_DEDUP_SECONDS),
         },
     )
