@@ -1,8 +1,13 @@
-"""`make bench`: every benchmark, figures printed (nothing asserted)."""
+"""`make bench`: every benchmark, figures printed (nothing asserted).
+
+`--load` adds bench/load.py (100 clients for 60 s against bin/serve.py on the same
+registry); it is opt-in because it loads both cores for over a minute.
+"""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -28,5 +33,13 @@ if __name__ == "__main__":
         match_catalog.main(var_dir)
         resolve_latency.main([])
         probe_throughput.main()
+        if "--load" in sys.argv[1:]:
+            # Its own process: it reads the resolve log through Django, which an earlier
+            # bench has set up here on another database.
+            subprocess.run(
+                [sys.executable, str(Path(__file__).parent / "load.py"), "--serve"]
+                + ["--var-dir", str(var_dir)],
+                check=True,
+            )
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)

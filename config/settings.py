@@ -295,6 +295,8 @@ MATCH_INDEX_DIR = Path(env_str("MATCH_INDEX_DIR", str(VAR_DIR / "index")))
 MATCH_FEEDBACK_TTL = env_int("MATCH_FEEDBACK_TTL", 7 * 24 * 3600)
 # Web processes load the embedding model and the index at start, not on the first request.
 MATCH_WARM_ON_START = env_bool("MATCH_WARM_ON_START", True)
+# torch's threads per process: web workers answer side by side, one query each.
+MATCH_TORCH_THREADS = env_int("MATCH_TORCH_THREADS", 1)
 
 # Celery: Redis when CELERY_BROKER_URL is set; otherwise kombu's filesystem
 # transport under var/ (no services needed).
