@@ -6,7 +6,12 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -28,6 +33,7 @@ from .models import Artifact
 from .selectors import (
     artifact_get,
     passport_list,
+    passport_search,
     served_document,
     version_get,
     version_list,
@@ -67,6 +73,19 @@ class PassportListApi(APIView):
         parameters=[
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description="1..100, default 20"),
+            OpenApiParameter(
+                "updated_since",
+                str,
+                description="ISO 8601 time: only listings whose row or signed document changed "
+                "after it (incremental sync); ordered oldest change first unless `ordering`",
+            ),
+            OpenApiParameter(
+                "ordering",
+                str,
+                description="score, name, context_length, prompt_price, updated_at, slug (each "
+                "also descending with '-'), or relevance with q; default relevance with q, "
+                "updated_at with updated_since, else -score",
+            ),
         ],
         summary="List passports",
     )
@@ -122,6 +141,51 @@ def _announce(slug: str) -> None:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+# The project's error shape (api.errors), for the OpenAPI document.
+ERROR_SHAPE = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorDetail",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "field": serializers.CharField(required=False),
+            },
+        )
+    },
+)
+
+
+class SearchApi(APIView):
+    """unfragile's GET /api/v1/search: listings by text relevance, then trust (registry.search)."""
+
+    throttle_scope = "search"
+
+    @extend_schema(
+        summary="Search listings by text, best match first",
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="2 to 500 characters"),
+            OpenApiParameter("limit", int, description="1 to 20, default 5"),
+            OpenApiParameter("type", str, description="a listing type, e.g. model or router"),
+        ],
+        responses={
+            200: OpenApiResponse(dict, description="query, type, limit, total, matches[]"),
+            400: OpenApiResponse(ERROR_SHAPE, description="q, limit or type out of range"),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        return Response(
+            passport_search(
+                q=params.get("q"),
+                limit=params.get("limit", "5"),
+                artifact_type=params.get("type") or None,
+                base_url=base_url(request),
+            )
+        )
 
 
 class PassportDetailApi(APIView):
