@@ -24,11 +24,13 @@ run: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/passport)"
 	@# A Celery worker and beat (probes every PROBE_INTERVAL_SECONDS) beside the web server;
-	@# both stop when gunicorn exits.
+	@# both stop when gunicorn exits. ASGI (uvicorn workers): the MCP server's Streamable HTTP
+	@# transport answers at /mcp beside the pages and the API (config/asgi.py).
 	$(VENV)/bin/celery -A config worker --concurrency 2 --loglevel INFO --logfile var/celery-worker.log & worker=$$!; \
 	$(VENV)/bin/celery -A config beat --schedule var/celerybeat-schedule --loglevel INFO --logfile var/celery-beat.log & beat=$$!; \
 	trap 'kill $$worker $$beat 2>/dev/null; wait $$worker $$beat 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/gunicorn config.wsgi --preload --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile - --graceful-timeout 5
+	$(VENV)/bin/gunicorn config.asgi:application --worker-class uvicorn_worker.UvicornWorker \
+	  --preload --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile - --graceful-timeout 5
 
 # The page tests drive Debian's Chromium through Playwright; never a downloaded browser.
 chromium:

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "probes",
     "claims",
     "web",
+    "agents",
 ]
 
 MIDDLEWARE = [
