@@ -17,6 +17,7 @@ from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+from mcp_types import TextResourceContents
 
 from .conftest import REPO, server_env
 
@@ -97,11 +98,13 @@ async def exercise(session: ClientSession) -> dict[str, Any]:
     )
 
     resource = await session.read_resource(f"passport://{SCOUT}")
-    assert resource.contents[0].mime_type == "application/json"
-    assert json.loads(resource.contents[0].text) == answer["document"]
+    content = resource.contents[0]
+    assert isinstance(content, TextResourceContents)
+    assert content.mime_type == "application/json"
+    assert json.loads(content.text) == answer["document"]
 
     # Bad arguments: the SDK's schema check names the argument ...
-    for tool, arguments, words in [
+    cases: list[tuple[str, dict[str, Any], str]] = [
         ("search", {"query": "x"}, "query\n  String should have at least 2 characters"),
         (
             "search",
@@ -111,7 +114,8 @@ async def exercise(session: ClientSession) -> dict[str, Any]:
         ("resolve_capability", {"capability": "read", "risk": "wild"}, "risk\n  Input should be"),
         ("compare", {"slugs": [SCOUT]}, "slugs\n  List should have at least 2 items"),
         ("trust_passport", {}, "slug\n  Field required"),
-    ]:
+    ]
+    for tool, arguments, words in cases:
         bad = await session.call_tool(tool, arguments)
         assert bad.is_error is True
         assert words in text_of(bad)
