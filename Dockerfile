@@ -24,4 +24,5 @@ RUN useradd --create-home --uid 1000 registry \
 USER registry
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# ASGI (uvicorn workers): Django, plus the MCP server's Streamable HTTP transport at /mcp.
+CMD ["gunicorn", "config.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

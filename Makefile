@@ -24,7 +24,8 @@ run: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/passport)"
 	@# gunicorn, a Celery worker and beat (probes every PROBE_INTERVAL_SECONDS); Ctrl-C
-	@# stops all three within 10 s (bin/serve.py says how).
+	@# stops all three within 10 s (bin/serve.py says how). ASGI (uvicorn workers): the MCP
+	@# server's Streamable HTTP transport answers at /mcp beside the pages and the API.
 	$(PY) bin/serve.py --host $(HOST) --port $(PORT)
 
 # The page tests drive Debian's Chromium through Playwright; never a downloaded browser.

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-SCOPES = ("resolve", "verify", "validate", "feedback", "claim", "forms")
+SCOPES = ("resolve", "verify", "validate", "feedback", "claim", "forms", "search", "mcp")
 
 
 def client_ident(request: Any) -> str:

@@ -64,7 +64,9 @@ def commands(host: str, port: int, var_dir: Path) -> list[tuple[str, list[str], 
         ),
         (
             "gunicorn",
-            [*python, "gunicorn", "config.wsgi", "--config", "config/gunicorn.py", "--preload"]
+            [*python, "gunicorn", "config.asgi:application", "--config", "config/gunicorn.py"]
+            # ASGI (uvicorn workers): the MCP server's Streamable HTTP transport at /mcp.
+            + ["--worker-class", "uvicorn_worker.UvicornWorker", "--preload"]
             + ["--bind", f"{host}:{port}"]
             + ["--workers", "2", "--timeout", "120", "--access-logfile", "-"]
             # Under the stop timeout: gunicorn kills its own slow workers first, then

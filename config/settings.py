@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "probes",
     "claims",
     "web",
+    "agents",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +253,8 @@ THROTTLE_RATES = {
     "feedback": env_rate("THROTTLE_FEEDBACK", "30/min"),
     "claim": env_rate("THROTTLE_CLAIM", "10/hour"),  # a claim start stores a row
     "forms": env_rate("THROTTLE_FORMS", "30/min"),  # match, verify, feedback and claim pages
+    "search": env_rate("THROTTLE_SEARCH", "120/min"),  # a text search over the listings
+    "mcp": env_rate("THROTTLE_MCP", "120/min"),  # one MCP request (a tool call or a listing)
 }
 # Feedback from one client on one model counts once per this many seconds toward its
 # success rate (repeat reports are stored, not counted), so it cannot be farmed.

@@ -10,7 +10,8 @@ from django.conf import settings
 
 from passports.models import PassportVersion
 from passports.selectors import latest_versions
-from registry.models import Artifact, Capability
+from registry.invocation import invocation_of
+from registry.models import Artifact, Capability, ProviderEndpoint
 
 from . import ranking
 from .constraints import Required
@@ -148,6 +149,11 @@ def results_build(
         (datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp()
     )
     tied = tied_band(shortlist, limit)
+    endpoints: dict[int, list[ProviderEndpoint]] = {}
+    for endpoint in ProviderEndpoint.objects.filter(
+        artifact_id__in=[model.artifact.pk for model in top]
+    ).defer("raw"):
+        endpoints.setdefault(endpoint.artifact_id, []).append(endpoint)
     results = []
     for position, model in enumerate(top):
         scored, cap, candidate = model.capabilities[0]
@@ -194,6 +200,10 @@ def results_build(
                     "bestFor": cap.best_for,
                     "limitations": cap.limitations,
                 },
+                # How to call it: one of its endpoints (the offer shown when it can be called).
+                "invocation": invocation_of(
+                    endpoints.get(artifact.pk, []), model.offer.id if model.offer else None
+                ),
                 "trust": {"verified": artifact.verified, "score": artifact.trust.score, **passport},
                 "alternatives": [
                     {

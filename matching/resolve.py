@@ -14,6 +14,7 @@ from django.db.models import Q
 from core.errors import ApplicationError
 from core.time import timestamp
 from registry.models import Artifact, ArtifactFacet, ProviderEndpoint
+from registry.risk import RISK_LEVELS, risk_condition
 
 from . import ranking
 from .answer import results_build, ties_build
@@ -42,6 +43,8 @@ class ResolveRequest:
     intent: str
     limit: int
     required: Required
+    # unfragile's risk posture (registry.risk): the evidence a model needs to be offered.
+    risk: str = "default"
 
 
 def resolve_request(body: Any) -> ResolveRequest:
@@ -74,7 +77,25 @@ def resolve_request(body: Any) -> ResolveRequest:
             raise ResolveRejected(exc.message, field="prefer") from exc
         # Stated in the body first, then any the words add.
         required.prefer = list(dict.fromkeys([*stated, *required.prefer]))
-    return ResolveRequest(intent=intent, limit=limit, required=required)
+    risk = body.get("risk", "default")
+    if risk not in RISK_LEVELS:
+        raise ResolveRejected(f"risk must be one of {', '.join(RISK_LEVELS)}", field="risk")
+    return ResolveRequest(intent=intent, limit=limit, required=required, risk=risk)
+
+
+def _qualifying(
+    eligible: list[int] | None, required: Required, risk: str
+) -> tuple[list[int] | None, str | None]:
+    """`eligible` (see _eligible_artifacts) narrowed to the models that qualify at `risk`."""
+    if risk == "default":
+        return eligible, None
+    qualifying = Artifact.objects.filter(risk_condition(risk), merged_into__isnull=True)
+    if eligible is not None:
+        qualifying = qualifying.filter(pk__in=eligible)
+    elif not required.routers:
+        qualifying = qualifying.exclude(type=ROUTER_TYPE)
+    pks = list(qualifying.values_list("pk", flat=True))
+    return pks, None if pks else f"no registered model that fits qualifies at risk level {risk}"
 
 
 def _offers_fitting(artifacts: Any, required: Required) -> list[int]:
@@ -180,6 +201,8 @@ def resolve(
         "noMatch": None,
     }
     eligible, impossible = _eligible_artifacts(required)
+    if not impossible:
+        eligible, impossible = _qualifying(eligible, required, request.risk)
     results: list[dict[str, Any]] = []
     if impossible:
         answer["noMatch"] = impossible

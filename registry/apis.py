@@ -6,7 +6,11 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -53,6 +57,7 @@ from .selectors import (
     ORDERINGS,
     artifact_get,
     passport_list,
+    passport_search,
     served_document,
     version_get,
     version_list,
@@ -143,7 +148,16 @@ _LIST_FILTERS = [
     ),
     OpenApiParameter("free", _filter({"enum": _BOOLEAN_WORDS}), description="has a free offer"),
     OpenApiParameter(
-        "ordering", _filter({"enum": sorted(ORDERINGS)}), description="default -score"
+        "updated_since",
+        {"type": "string", "maxLength": 64},
+        description="ISO 8601 time: only listings whose row or signed document changed after "
+        "it (incremental sync); ordered oldest change first unless `ordering`",
+    ),
+    OpenApiParameter(
+        "ordering",
+        _filter({"enum": sorted([*ORDERINGS, "relevance"])}),
+        description="relevance (with q only; the default with q), updated_at (the default "
+        "with updated_since), else -score by default",
     ),
 ]
 
@@ -243,6 +257,44 @@ def _announce(slug: str) -> None:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+_SEARCH = obj(
+    {
+        "query": STRING,
+        "type": nullable(STRING),
+        "limit": INTEGER,
+        "total": INTEGER,
+        "matches": array(OBJECT),
+    }
+)
+
+
+class SearchApi(APIView):
+    """unfragile's GET /api/v1/search: listings by text relevance, then trust (registry.search)."""
+
+    throttle_scope = "search"
+
+    @extend_schema(
+        summary="Search listings by text, best match first",
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="2 to 500 characters"),
+            OpenApiParameter("limit", int, description="1 to 20, default 5"),
+            OpenApiParameter("type", str, description="a listing type, e.g. model or router"),
+            RETRY_AFTER,
+        ],
+        responses={200: _SEARCH, **errors(*READ, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        return Response(
+            passport_search(
+                q=params.get("q"),
+                limit=params.get("limit", "5"),
+                artifact_type=params.get("type") or None,
+                base_url=base_url(request),
+            )
+        )
 
 
 class PassportDetailApi(APIView):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from .modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from .models import Artifact, ProviderEndpoint
+from .search import search_condition
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
@@ -40,6 +43,10 @@ class PassportFilter(django_filters.FilterSet):
         decimal_places=6,
     )
 
+    # Incremental sync: listings whose row or signed document changed after this time
+    # (ISO 8601; without an offset it is UTC).
+    updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since")
+
     # Offers: listings with an offer of this variant ("free", "batch", ...), or a free one.
     variant = django_filters.CharFilter(method="filter_variant", max_length=64)
     free = django_filters.ChoiceFilter(method="filter_free", choices=BOOLEAN_CHOICES)
@@ -49,8 +56,6 @@ class PassportFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet[Artifact], name: str, value: str) -> QuerySet[Artifact]:
-        from .selectors import search_condition
-
         return queryset.filter(search_condition(value))
 
     def filter_facet(
@@ -73,6 +78,13 @@ class PassportFilter(django_filters.FilterSet):
         if value in ("true", "1"):
             return queryset.filter(Exists(offers))
         return queryset.exclude(Exists(offers))
+
+    def filter_updated_since(
+        self, queryset: QuerySet[Artifact], name: str, value: datetime
+    ) -> QuerySet[Artifact]:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+        return queryset.filter(updated_at__gt=value)
 
     def filter_verified(
         self, queryset: QuerySet[Artifact], name: str, value: str

@@ -37,7 +37,7 @@ from api.openapi import (
 )
 from core.errors import ApplicationError, NotFound
 from passports.log import log_leaf_hashes, log_tree, log_verifier_key
-from passports.models import LogEntry
+from passports.models import LogEntry, PassportVersion
 from passports.tiles import (
     ENTRIES,
     TILE_HEIGHT,
@@ -49,6 +49,7 @@ from passports.tiles import (
 )
 from passports.witnessing import cosigned_checkpoint
 
+from .models import Artifact
 from .selectors import artifact_get, served_document, version_get, version_of
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -226,24 +227,28 @@ class PassportBundleApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         artifact = artifact_get(slug=slug)
         version = version_get(artifact=artifact, number=request.query_params.get("version"))
-        entry = LogEntry.objects.filter(version=version).first()
-        if entry is None:
-            raise NotFound(
-                f"{slug} version {version.number} is not in the log yet", field="version"
-            )
-        proof = proof_of(entry=entry, leaves=log_leaf_hashes())
-        document = served_document(
-            version=version,
-            slug=artifact.slug,
-            base_url=base_url(request),
-            warnings=[warning.as_dict() for warning in artifact.warnings.all()],
+        return Response(passport_bundle(artifact=artifact, version=version, base=base_url(request)))
+
+
+def passport_bundle(*, artifact: Artifact, version: PassportVersion, base: str) -> dict[str, Any]:
+    """The bundle `python -m passports.verify` checks offline: the served document, its log
+    entry, inclusion proof and checkpoint. NotFound while the version is not logged."""
+    entry = LogEntry.objects.filter(version=version).first()
+    if entry is None:
+        raise NotFound(
+            f"{artifact.slug} version {version.number} is not in the log yet", field="version"
         )
-        return Response(
-            {
-                "document": document,
-                "logEntry": entry.entry,
-                "logIndex": entry.index,
-                "inclusion": proof["inclusion"],
-                "checkpoint": proof["checkpoint"],
-            }
-        )
+    proof = proof_of(entry=entry, leaves=log_leaf_hashes())
+    document = served_document(
+        version=version,
+        slug=artifact.slug,
+        base_url=base,
+        warnings=[warning.as_dict() for warning in artifact.warnings.all()],
+    )
+    return {
+        "document": document,
+        "logEntry": entry.entry,
+        "logIndex": entry.index,
+        "inclusion": proof["inclusion"],
+        "checkpoint": proof["checkpoint"],
+    }

@@ -36,6 +36,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from passports.models import PassportVersion
 from passports.services import passport_publish
@@ -301,8 +302,12 @@ def _content_refresh(*, artifact: Artifact, resign: bool = False) -> tuple[bool,
         signed = passport_publish(
             artifact=fresh, content=content, content_digest=digest, force=resign
         ).created
+    # A new document is a change that a sync (the list's `updated_since`) must see, and
+    # update() leaves auto_now alone.
     if digest == artifact.content_digest:
+        if signed:
+            Artifact.objects.filter(pk=artifact.pk).update(updated_at=timezone.now())
         return False, signed
     artifact.content_digest = digest
-    Artifact.objects.filter(pk=artifact.pk).update(content_digest=digest)
+    Artifact.objects.filter(pk=artifact.pk).update(content_digest=digest, updated_at=timezone.now())
     return True, signed

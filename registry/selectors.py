@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 
 from core.errors import ApplicationError, Moved, NotFound
 from core.numbers import plain_int
@@ -13,7 +13,8 @@ from passports.models import LogEntry, PassportVersion
 
 from .documents import links
 from .listings import current_slug
-from .models import Artifact, ArtifactFacet, Capability, ProviderEndpoint
+from .models import Artifact, ArtifactFacet, ProviderEndpoint
+from .search import capability_matches, search_condition, search_relevance, search_terms
 
 ORDERINGS: dict[str, list[Any]] = {
     "score": [F("trust__score").asc(nulls_last=True)],
@@ -34,19 +35,6 @@ DEFAULT_ORDERING = "-score"
 
 def has_facet(kind: str, value: str) -> Exists:
     return Exists(ArtifactFacet.objects.filter(artifact=OuterRef("pk"), kind=kind, value=value))
-
-
-def search_condition(text: str) -> Q:
-    """Artifacts whose name, slug, description or a capability name contains `text`."""
-    matching_capability = Exists(
-        Capability.objects.filter(artifact=OuterRef("pk"), name__icontains=text)
-    )
-    return (
-        Q(name__icontains=text)
-        | Q(slug__icontains=text)
-        | Q(description__icontains=text)
-        | Q(matching_capability)
-    )
 
 
 LIST_FIELDS = (
@@ -77,18 +65,92 @@ def passport_list(*, params: Mapping[str, Any]) -> QuerySet[Artifact]:
     """
     from .filters import PassportFilter, first_error
 
-    ordering = params.get("ordering") or DEFAULT_ORDERING
-    if ordering not in ORDERINGS:
-        raise ApplicationError(
-            f"ordering must be one of {', '.join(sorted(ORDERINGS))}", field="ordering"
-        )
+    text = params.get("q") or ""
+    # With `q`, best text match first (registry.search); for a sync from `updated_since`,
+    # oldest change first, so a client can page on and keep the last `updated_at` it saw.
+    default = "relevance" if text else "updated_at" if params.get("updated_since") else None
+    ordering = params.get("ordering") or default or DEFAULT_ORDERING
+    if ordering not in ORDERINGS and not (ordering == "relevance" and text):
+        choices = sorted([*ORDERINGS, "relevance (with q)"])
+        raise ApplicationError(f"ordering must be one of {', '.join(choices)}", field="ordering")
     listed = Artifact.objects.filter(merged_into=None).select_related("trust")
     filterset = PassportFilter(params, queryset=listed)
     if not filterset.is_valid():
         field, message = first_error(filterset.errors)
         raise ApplicationError(message, field=field)
     # Only the columns a list row shows: JSON columns cost a decode each.
-    return filterset.qs.only(*LIST_FIELDS).order_by(*ORDERINGS[ordering], "slug")
+    found = filterset.qs.only(*LIST_FIELDS)
+    if ordering == "relevance":
+        return by_relevance(found, text)
+    return found.order_by(*ORDERINGS[ordering], "slug")
+
+
+def by_relevance(artifacts: QuerySet[Artifact], text: str) -> QuerySet[Artifact]:
+    """Best text match first (registry.search), then trust score, then slug."""
+    found = artifacts.annotate(relevance=search_relevance(text))
+    return found.order_by(F("relevance").desc(), *ORDERINGS[DEFAULT_ORDERING], "slug")
+
+
+SEARCH_MIN_CHARS, SEARCH_MAX_CHARS, SEARCH_MAX_LIMIT = 2, 500, 20
+
+
+def passport_search(
+    *, q: Any, limit: Any = 5, artifact_type: Any = None, base_url: str | None = None
+) -> dict[str, Any]:
+    """unfragile's search: listings holding every term of `q`, by text relevance, then trust.
+
+    `q` 2-500 characters, `limit` 1-20, `type` a listing type; ApplicationError names a bad one.
+    """
+    if not isinstance(q, str) or not SEARCH_MIN_CHARS <= len(q.strip()) <= SEARCH_MAX_CHARS:
+        raise ApplicationError(
+            f"q must be {SEARCH_MIN_CHARS} to {SEARCH_MAX_CHARS} characters", field="q"
+        )
+    wanted = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+    if isinstance(limit, str):
+        wanted = plain_int(limit)
+    if wanted is None or not 1 <= wanted <= SEARCH_MAX_LIMIT:
+        raise ApplicationError(
+            f"limit must be an integer from 1 to {SEARCH_MAX_LIMIT}", field="limit"
+        )
+    if artifact_type is not None and (
+        not isinstance(artifact_type, str) or not 1 <= len(artifact_type) <= 64
+    ):
+        raise ApplicationError("type must name a listing type (e.g. model)", field="type")
+    text = q.strip()
+    matching = Artifact.objects.filter(search_condition(text), merged_into=None)
+    if artifact_type:
+        matching = matching.filter(type=artifact_type)
+    found = by_relevance(matching.select_related("trust"), text)
+    page = list(
+        found.only(*LIST_FIELDS, "url", "description").prefetch_related("capabilities")[:wanted]
+    )
+    terms = search_terms(text)
+    return {
+        "query": text,
+        "type": artifact_type or None,
+        "limit": wanted,
+        "total": found.count(),
+        "matches": [
+            {
+                "artifact": {
+                    "id": artifact.artifact_id,
+                    "slug": artifact.slug,
+                    "name": artifact.name,
+                    "type": artifact.type,
+                    "url": artifact.url,
+                    "description": artifact.description,
+                    "categories": artifact.categories,
+                    "verified": artifact.verified,
+                },
+                "capabilities": capability_matches(terms, artifact.capabilities.all()),
+                "trust": {"score": artifact.trust.score, "verified": artifact.verified},
+                "relevance": artifact.relevance,  # type: ignore[attr-defined]
+                "updated_at": artifact.updated_at.isoformat(),
+                "_links": links(artifact.slug, base_url),
+            }
+            for artifact in page
+        ],
+    }
 
 
 def artifact_get(*, slug: str) -> Artifact:

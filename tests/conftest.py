@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from api.throttling import SCOPES
 from matching.embeddings import Embedder, get_embedder, set_embedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,9 +57,7 @@ def _no_live_catalog(settings: Any) -> None:
 
 # The suite makes many requests from one address (127.0.0.1): rates no test reaches by
 # accident. Tests of the limits set their own (tests/test_limits.py).
-GENEROUS_RATES = {
-    scope: "100000/min" for scope in ("resolve", "verify", "validate", "feedback", "claim", "forms")
-}
+GENEROUS_RATES = {scope: "100000/min" for scope in SCOPES}
 
 
 @pytest.fixture(autouse=True)

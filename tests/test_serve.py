@@ -68,6 +68,7 @@ def stack_env(var_dir: Path) -> dict[str, str]:
         OPENROUTER_MODELS_URL="",
         CATALOG_DIR=str(var_dir / "no-catalogs"),
         PROBE_RATE_PER_SECOND="0",
+        PROBE_ALLOW_LOOPBACK="1",  # the hanging provider is on 127.0.0.1 over http
         LOG_WITNESS_INTERVAL_SECONDS="3600",  # beat adds nothing to the queue meanwhile
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
@@ -194,9 +195,9 @@ def test_ctrl_c_stops_gunicorn_worker_and_beat_within_10_s_mid_task(
             "-m celery -A config",  # worker
             "-m celery -A config",  # its two pool processes
             "-m celery -A config",
-            "-m gunicorn config.wsgi --config",  # master
-            "-m gunicorn config.wsgi --config",  # two workers
-            "-m gunicorn config.wsgi --config",
+            "-m gunicorn config.asgi:application --config",  # master
+            "-m gunicorn config.asgi:application --config",  # two workers
+            "-m gunicorn config.asgi:application --config",
         ]
         in_queue = queued_messages(var_dir)
 

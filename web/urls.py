@@ -1,11 +1,12 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from .views import claims, match, passports, verify
+from .views import claims, markdown, match, passports, verify
 
 app_name = "web"
 
 urlpatterns = [
     path("", passports.registry_list, name="list"),
+    re_path(r"^passports/(?P<slug>[^/]+)\.md$", markdown.passport_markdown, name="markdown"),
     path("passports/<str:slug>", passports.passport_detail, name="detail"),
     path("compare", passports.compare, name="compare"),
     path("match", match.match, name="match"),

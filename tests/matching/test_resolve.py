@@ -52,6 +52,7 @@ def test_bar_chart_lands_on_a_vision_capability(seeds: list[str], model: Any, ap
         "artifact",
         "offer",
         "capability",
+        "invocation",
         "trust",
         "alternatives",
         "sameFamily",

@@ -142,7 +142,7 @@ def test_list_filters_combine(seeds: list[str], many: None, api: Any) -> None:
         (
             {"ordering": "price; DROP TABLE"},
             "ordering",
-            "ordering must be one of -context_length, -name, -prompt_price, -score, -slug, -updated_at, context_length, name, prompt_price, score, slug, updated_at",
+            "ordering must be one of -context_length, -name, -prompt_price, -score, -slug, -updated_at, context_length, name, prompt_price, relevance (with q), score, slug, updated_at",
         ),
         ({"page": "0"}, "page", "page must be a positive integer"),
         ({"page": "x"}, "page", "page must be a positive integer"),

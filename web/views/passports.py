@@ -15,6 +15,7 @@ from passports.selectors import latest_signatures, signatures_of
 from probes.selectors import latest_evidence
 from registry.documents import links
 from registry.filters import PassportFilter
+from registry.invocation import invocation_of
 from registry.listings import current_slug
 from registry.modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from registry.models import Artifact, ArtifactFacet
@@ -30,6 +31,7 @@ from registry.selectors import (
 
 from .. import presenters
 from ..forms import ORDERING_LABELS
+from . import markdown
 from .errors import not_found
 
 PAGE_SIZE = 20
@@ -98,6 +100,8 @@ def registry_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if markdown.wants_markdown(request):
+        return markdown.passport_markdown(request, slug)
     artifact = artifact_detail(slug=slug)
     if artifact is None:
         moved_to = current_slug(slug)
@@ -123,6 +127,7 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
         signed_by = str(document["passport"].get("signedBy", ""))
         raw_json = json.dumps(document, indent=2, ensure_ascii=False)
     capabilities = list(artifact.capabilities.order_by("position"))
+    offers = endpoints_of(artifact)
     endpoints = [
         {
             "endpoint": endpoint,
@@ -131,7 +136,7 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "prompt_price": presenters.usd_per_1m(endpoint.prompt_price_per_1m),
             "completion_price": presenters.usd_per_1m(endpoint.completion_price_per_1m),
         }
-        for endpoint in endpoints_of(artifact)
+        for endpoint in offers
     ]
     context = {
         "artifact": artifact,
@@ -140,6 +145,8 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "bar_width": presenters.BAR_WIDTH,
         "capabilities": capabilities,
         "endpoints": endpoints,
+        "invocation": invocation_of(offers),
+        "markdown_url": f"{base}/passports/{artifact.slug}.md",
         "aliases": sorted(artifact.aliases.values_list("slug", flat=True)),
         "versions": version_list(artifact=artifact),
         "signature": signature,
@@ -157,7 +164,10 @@ def passport_detail(request: HttpRequest, slug: str) -> HttpResponse:
         else None,
         "api_url": urls["self"],
     }
-    return render(request, "web/detail.html", context)
+    response = render(request, "web/detail.html", context)
+    # The same address answers Markdown to an agent that asks for it.
+    response["Vary"] = "Accept"
+    return response
 
 
 @require_GET
