@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -36,3 +37,19 @@ class OwnerTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+class OwnerTokenScheme(OpenApiAuthenticationExtension):
+    """Owner tokens in the OpenAPI document (found by drf-spectacular when this module loads)."""
+
+    target_class = OwnerTokenAuthentication
+    name = "ownerToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An approved claim's owner token, `Token tpo_...`: it may update "
+            "its own passport only.",
+        }

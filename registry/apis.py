@@ -69,6 +69,8 @@ class PassportListApi(APIView):
             OpenApiParameter("page_size", int, description="1..100, default 20"),
         ],
         summary="List passports",
+        operation_id="v1_passport_list",
+        responses=dict,
     )
     def get(self, request: Request) -> Response:
         queryset = passport_list(params=request.query_params)
@@ -77,7 +79,9 @@ class PassportListApi(APIView):
         data = self.OutputSerializer(page, many=True, context={"base_url": base_url(request)}).data
         return paginator.get_paginated_response(data)
 
-    @extend_schema(summary="Import or update a passport (staff token)", request=dict)
+    @extend_schema(
+        summary="Import or update a passport (staff token)", request=dict, responses=dict
+    )
     def post(self, request: Request) -> Response:
         require_staff(request)
         outcome = passport_import(document=request.data, source="api")
@@ -89,7 +93,9 @@ class PassportListApi(APIView):
         )
 
     @extend_schema(
-        summary="Update an existing passport (staff token or its owner's token)", request=dict
+        summary="Update an existing passport (staff token or its owner's token)",
+        request=dict,
+        responses=dict,
     )
     def put(self, request: Request) -> Response:
         owner_slug = getattr(request.auth, "owner_slug", None)
