@@ -1,4 +1,6 @@
 # Production image: gunicorn behind whatever terminates TLS; PostgreSQL and Redis outside.
+# DEBUG=0: the container refuses to start without SECRET_KEY and ALLOWED_HOSTS (README,
+# Production). .dockerignore keeps var/, .venv/, .git/ and key files out of the context.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,9 +19,10 @@ ARG PIP_EXTRA_INDEX_URL=""
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# collectstatic reads the settings but serves nothing: the development values will do.
 RUN useradd --create-home --uid 1000 registry \
     && mkdir -p /app/var \
-    && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0 \
+    && DEBUG=1 python manage.py collectstatic --noinput --verbosity 0 \
     && chown -R registry:registry /app/var
 USER registry
 

@@ -18,6 +18,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The development server: DEBUG is off unless set (a deploy that forgets it fails closed),
+# so `make run` turns it on (the development SECRET_KEY, local hosts, keys made on first use).
+run: export DEBUG ?= 1
 run: install
 	mkdir -p var
 	$(PY) manage.py bootstrap

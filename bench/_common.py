@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -18,18 +19,21 @@ BIN = Path(PYTHON).parent
 
 
 def scratch_env(var_dir: Path, **extra: str) -> dict[str, str]:
-    """Environment for a registry in its own var/ (SQLite unless DATABASE_URL is given)."""
+    """Environment for a registry in its own var/ (SQLite unless DATABASE_URL is given):
+    production settings (DEBUG=0), served over plain http on 127.0.0.1 (HTTPS_ONLY=0).
+    Keys are made with `passport_keys generate`, as in production."""
     (var_dir / "staticfiles").mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
+    for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PASSPORT_AUTO_KEY"):
+        env.pop(name, None)
     env.update(
         VAR_DIR=str(var_dir),
         DEBUG="0",
-        SECRET_KEY="bench-only-secret",  # noqa: S106
+        SECRET_KEY="bench-only-" + secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",  # testserver: the in-process Client
+        HTTPS_ONLY="0",
         OPENROUTER_MODELS_URL="",
         LOG_LEVEL="WARNING",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
     )
     env.update(extra)
     return env

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import io
 import os
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def rate(work: Callable[[], object], limit: int = 100_000) -> float:
 
 
 def child(var_dir: Path, entries: int) -> None:
-    os.environ.update(scratch_env(var_dir, MATCH_WARM_ON_START="0", PASSPORT_AUTO_KEY="1"))
+    os.environ.update(scratch_env(var_dir, MATCH_WARM_ON_START="0"))
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -56,6 +57,7 @@ def child(var_dir: Path, entries: int) -> None:
     from registry.importers.passports import passports_import_paths
 
     call_command("migrate", verbosity=0)
+    call_command("passport_keys", "generate", stdout=io.StringIO())  # keys made on purpose
     passports_import_paths(paths=[str(REPO / "fixtures" / "seeds")])
     slug = "meta-llama-llama-4-scout"
     first = PassportVersion.objects.get(artifact__slug=slug, number=1)

@@ -27,8 +27,13 @@ GORILLA = REPO.parent / "shared" / "data" / "gorilla"
 
 
 def _setup(var_dir: Path) -> None:
+    # In-process and read-only, as before DEBUG was off by default: the development settings.
     os.environ.update(
-        VAR_DIR=str(var_dir), OPENROUTER_MODELS_URL="", LOG_LEVEL="WARNING", MATCH_WARM_ON_START="0"
+        DEBUG="1",
+        VAR_DIR=str(var_dir),
+        OPENROUTER_MODELS_URL="",
+        LOG_LEVEL="WARNING",
+        MATCH_WARM_ON_START="0",
     )
     os.environ.pop("DATABASE_URL", None)
     sys.path.insert(0, str(REPO))

@@ -43,7 +43,6 @@ def main(var_dir: Path | None = None) -> None:
     broker = "redis://127.0.0.1:6379/0" if redis else "filesystem://localhost//"
     extra = {
         "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "PASSPORT_AUTO_KEY": "1",
         "PROBE_RATE_PER_SECOND": "0",
         "PROBE_BUDGET_PER_RUN": "100000",
         "PROBE_LONG_CONTEXT_TOKENS": "1000",
@@ -56,6 +55,7 @@ def main(var_dir: Path | None = None) -> None:
     if not redis:
         env.pop("CELERY_BROKER_URL", None)
     manage(env, "migrate", "--noinput")
+    manage(env, "passport_keys", "generate")
     manage(env, "import_passports", str(REPO / "fixtures" / "seeds"))
     with running_provider() as provider:
         for slug in SEEDS:

@@ -37,8 +37,10 @@ def rate(label: str, work: object, limit: int = 200_000) -> float:
 def main(var_dir: Path | None = None) -> None:
     own = var_dir is None
     var_dir = var_dir or Path(tempfile.mkdtemp(prefix="bench-verify-"))
-    env = scratch_env(var_dir, PASSPORT_AUTO_KEY="1")
+    env = scratch_env(var_dir)
     if own:
+        manage(env, "migrate", "-v0")
+        manage(env, "passport_keys", "generate")
         manage(env, "bootstrap", "--skip-catalogs")
     with gunicorn(env, workers=1) as base:
         document = httpx.get(f"{base}/api/v1/passport/meta-llama-llama-4-maverick").json()

@@ -1,8 +1,10 @@
 """Settings, read from the environment through small typed helpers.
 
-Defaults give a working local install (SQLite under var/, no services);
-production sets DATABASE_URL, SECRET_KEY, DEBUG=0, ALLOWED_HOSTS and the
-signing key file. Nothing exists only in production.
+Defaults give a working local install (SQLite under var/, no services) once
+DEBUG=1 is set, as `make run` does; DEBUG is off by default, and then the
+settings refuse to load without a real SECRET_KEY and ALLOWED_HOSTS.
+Production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and the signing key
+file. Nothing exists only in production.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,15 +73,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
-    # Development only: a fixed key is fine when nothing is exposed beyond 127.0.0.1.
-    SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+# Off unless the environment turns it on, so a deploy that forgets it fails closed:
+# with DEBUG off the settings refuse to load (below) without a real SECRET_KEY and
+# ALLOWED_HOSTS. `make run` sets DEBUG=1; the test run and mypy get it from tests/settings.py.
+DEBUG = env_bool("DEBUG", False)
+# Development only: a fixed key is fine when nothing is exposed beyond 127.0.0.1.
+DEV_SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY", "") or (DEV_SECRET_KEY if DEBUG else "")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
+)
 
 # Absolute base for URLs the registry writes into documents it creates
 # (page_url, claim_url, _links). Seeds keep the URLs they were published with.
@@ -124,6 +133,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
+    "drf_spectacular_sidecar",
     "registry",
     "passports",
     "matching",
@@ -149,6 +159,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# A form without its CSRF token: the site's 403 page, not Django's.
+CSRF_FAILURE_VIEW = "web.views.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -291,6 +303,12 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.openapi.add_components",
     ],
+    # /api/docs/ serves Swagger UI from our own static files (drf-spectacular-sidecar), not
+    # a CDN, and sends no spec to the online validator: the page talks to this host only.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Matching: the saved index lives here; callback tokens expire after a week.
@@ -385,7 +403,64 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+# HTTPS: with DEBUG off the site is served over HTTPS only (behind a proxy that terminates
+# TLS), so `manage.py check --deploy` finds nothing. HTTPS_ONLY=0 serves plain http, for a
+# DEBUG=0 server on 127.0.0.1 (benches, replaying hostile requests); each setting below can
+# also be set on its own.
+HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_ONLY)
+# Browsers remember HSTS: a site that ever sent it must keep serving HTTPS for this long.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS_ONLY)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS_ONLY)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a proxy on another host that terminates TLS: the header it sets to "https"
+# (SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto). Only when the proxy always sets it, and
+# strips it from what clients send. gunicorn already trusts X-Forwarded-Proto from
+# FORWARDED_ALLOW_IPS (127.0.0.1 by default).
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+)
+
+
+def production_problems() -> list[str]:
+    """Why a DEBUG=0 process must not start; empty when it may. Never shows a secret."""
+    problems = []
+    make_one = "make one with python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    if not SECRET_KEY:
+        problems.append(f"SECRET_KEY is not set: {make_one}")
+    elif SECRET_KEY == DEV_SECRET_KEY:
+        problems.append(f"SECRET_KEY is the development key: {make_one}")
+    elif (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        problems.append(
+            f"SECRET_KEY is too weak (`check --deploy` wants {SECRET_KEY_MIN_LENGTH}+ "
+            f"characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS}+ different ones, no "
+            f"{SECRET_KEY_INSECURE_PREFIX!r} prefix): {make_one}"
+        )
+    if not ALLOWED_HOSTS:
+        problems.append(
+            "ALLOWED_HOSTS is not set: name the hosts this server answers to, comma-separated"
+        )
+    keys = (PASSPORT_SIGNING_KEY_FILE, LOG_SIGNING_KEY_FILE)
+    missing = [str(path) for path in keys if not path.exists()]
+    if PASSPORT_AUTO_KEY and missing:
+        problems.append(
+            f"PASSPORT_AUTO_KEY is on and would create signing keys ({', '.join(missing)} "
+            "missing): make them once with `python manage.py passport_keys generate` and "
+            "leave PASSPORT_AUTO_KEY unset"
+        )
+    return problems
+
+
+if not DEBUG and (_problems := production_problems()):
+    raise ImproperlyConfigured(
+        "DEBUG is off (DEBUG=1 is for development), so this refuses to start:\n"
+        + "\n".join(f"- {problem}" for problem in _problems)
+    )

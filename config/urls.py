@@ -56,6 +56,8 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
-handler400 = "api.errors.json_400"
+# JSON in the API's error shape on machine paths, a page elsewhere (web/views/errors.py).
+handler400 = "web.views.errors.bad_request"
+handler403 = "web.views.errors.permission_denied"
 handler404 = "web.views.errors.page_not_found"
-handler500 = "api.errors.json_500"
+handler500 = "web.views.errors.server_error"

@@ -223,15 +223,27 @@ def log_key() -> KeyPair:
     if pair is None:
         if not settings.PASSPORT_AUTO_KEY:
             raise LogUnavailable(
-                f"no log key in {settings.LOG_SIGNING_KEY_FILE}: provision one (a private "
-                "Ed25519 JWK, like the passport key)",
+                f"no log key in {settings.LOG_SIGNING_KEY_FILE}: run `python manage.py "
+                "passport_keys generate` (or provision a private Ed25519 JWK there)",
                 code="no_log_key",
             )
-        pair = KeyPair.generate()
-        write_key_file(pair, path)
-        return pair
+        return log_key_generate()[0]
     _log_keys[stamp] = pair
     return pair
+
+
+def log_key_generate() -> tuple[KeyPair, bool]:
+    """The log's key, written to LOG_SIGNING_KEY_FILE when there is none; (key, created).
+
+    `passport_keys generate` calls it, so one command makes both keys in production.
+    """
+    path = Path(settings.LOG_SIGNING_KEY_FILE)
+    pair = read_key_file(path)
+    if pair is not None:
+        return pair, False
+    pair = KeyPair.generate()
+    write_key_file(pair, path)
+    return pair, True
 
 
 def log_verifier_key() -> str:

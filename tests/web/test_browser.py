@@ -276,3 +276,26 @@ def test_methodology_reads(page: Page, live_server: Any, db: Any) -> None:
     expect(page.locator("p.formula").first).to_contain_text("score = round(100 × Σ")
     shot(page, "methodology")
     shot(page, "methodology-phone", phone=True)
+
+
+def test_api_docs_render_from_this_host_only(page: Page, live_server: Any, db: Any) -> None:
+    """Swagger UI comes from our static files (drf-spectacular-sidecar): every request the
+    page makes goes to this server, and every one succeeds."""
+    answered: list[tuple[str, int]] = []
+    page.on("response", lambda response: answered.append((response.url, response.status)))
+    page.goto(live_server.url + "/api/docs/")
+    expect(page.locator(".information-container .title")).to_contain_text(
+        "Trust-passport registry API"
+    )
+    expect(page.locator("#operations-v1-v1_passport_list")).to_be_visible()
+    shot(page, "api-docs")
+    urls = sorted({url.removeprefix(live_server.url) for url, _status in answered})
+    assert urls == [
+        "/api/docs/",
+        "/api/schema/",
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png",
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-standalone-preset.js",
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css",
+    ]
+    assert {status for _url, status in answered} == {200}

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
+from passports.log import log_key_generate
 from passports.models import SigningKey
 from passports.selectors import key_list, latest_signed_with
 from passports.services import key_generate, key_revoke, key_rotate
@@ -22,7 +24,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("generate", help="create (or adopt) the active key if there is none")
+        sub.add_parser(
+            "generate",
+            help="create (or adopt) the active key if there is none, and the log's key",
+        )
         sub.add_parser("rotate", help="new active key; the old one retires and still verifies")
         revoke = sub.add_parser("revoke", help="revoke a key: its signatures stop verifying")
         # A key id is base64url and may begin with "-": give it after "--".
@@ -41,6 +46,9 @@ class Command(BaseCommand):
                 key, created = key_generate()
                 verb = "generated" if created else "already active"
                 self.stdout.write(f"{key.key_id} {verb}")
+                _pair, created = log_key_generate()
+                verb = "generated" if created else "already present"
+                self.stdout.write(f"log key {verb} ({settings.LOG_SIGNING_KEY_FILE})")
             elif options["action"] == "rotate":
                 new, old = key_rotate()
                 self.stdout.write(f"{new.key_id} active")
