@@ -121,6 +121,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL in an address or form is a 400 before any view (PostgreSQL text cannot hold one).
+    # So is a query or form Django will not parse (over DATA_UPLOAD_MAX_NUMBER_FIELDS, ...):
+    # parsed lazily inside a view, it was a 500 with DEBUG on.
+    "api.middleware.RejectUnparseableMiddleware",
     "api.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -54,6 +54,6 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
-handler400 = "api.errors.json_400"
+handler400 = "api.errors.bad_request"
 handler404 = "web.views.errors.page_not_found"
 handler500 = "api.errors.json_500"
