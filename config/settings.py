@@ -205,6 +205,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # No versioning class reads it; drf-spectacular copies any other ?version= into the
+    # schema's Content-Disposition header, where a newline was a 500 (issue 14).
+    "ALLOWED_VERSIONS": ["1.0.0"],
 }
 
 SPECTACULAR_SETTINGS = {
