@@ -156,15 +156,18 @@ class PassportVersionsApi(APIView):
 class ValidateApi(APIView):
     """`valid: false` for every document `POST` or `PUT /api/v1/passport` would refuse.
 
-    Both run the same checks (registry.services.passport_check, which passport_import
-    runs too): the body's JSON (a NUL or a lone surrogate in any string, a number past 400
-    digits or out of range: the parser's refusals, here answered as `valid: false` with
-    the same field), the schema, numbers a signed document cannot hold exactly
-    (past 2**53 - 1), capability ids given twice, and an artifact or capability id that
-    belongs to another artifact. Not checked, because they are about the caller or the operation rather
-    than the document: the token (`POST` is staff only, `PUT` staff or the slug's owner),
-    and whether the slug exists (`PUT` updates, `POST` creates). A body that is not read
-    as a document at all is answered as `PUT` answers it: over PASSPORT_MAX_BYTES a 413,
+    The checks are the same functions: registry.services.passport_check is
+    passport_validate and passport_conflicts, which passport_import runs too. They cover
+    the body's JSON (a NUL or a lone surrogate in any string or key, a number past 400
+    digits or out of range, a duplicate key, nesting past 64: the parser's refusals,
+    answered here as `valid: false` with the same field), the schema, numbers a signed
+    document cannot hold exactly (past 2**53 - 1), capability ids given twice, and an
+    artifact or capability id that belongs to another artifact.
+
+    Not checked, because they are about the caller or the operation rather than the
+    document: the token (`POST` is staff only, `PUT` staff or the slug's owner) and
+    whether the slug exists (`PUT` updates, `POST` creates). A body that is not read as a
+    document at all is answered as `PUT` answers it: over PASSPORT_MAX_BYTES a 413,
     another content type a 415.
     """
 
