@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -16,6 +17,9 @@ from core.errors import ApplicationError, Moved
 from .parsers import BadBody
 
 logger = logging.getLogger(__name__)
+
+# Where a client is a program: errors are JSON there, a page for people elsewhere.
+MACHINE_PATHS = ("/api/", "/.well-known/", "/schema.json", "/log/", "/mcp")
 
 
 def error_body(code: str, message: str, field: str | None = None, **more: Any) -> dict[str, Any]:
@@ -97,5 +101,17 @@ def json_500(request: HttpRequest) -> JsonResponse:
     )
 
 
-def json_400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("bad_request", "bad request"), status=400)
+def refusal(
+    request: HttpRequest, *, message: str, field: str | None, code: str, status: int = 400
+) -> HttpResponse:
+    """A 4xx no view answered: JSON naming the field on machine paths, a page elsewhere."""
+    if request.path_info.startswith(MACHINE_PATHS):
+        return JsonResponse(error_body(code, message, field), status=status)
+    sentence = message[:1].upper() + message[1:]
+    return HttpResponse(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bad request'
+        f"</title></head><body><h1>Bad request</h1><p>{escape(sentence)}.</p>"
+        '<p><a href="/">Back to the registry</a></p></body></html>',
+        status=status,
+        content_type="text/html; charset=utf-8",
+    )

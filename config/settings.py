@@ -147,6 +147,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL in an address or form is a 400 before any view (PostgreSQL text cannot hold one).
+    # So is a query or form Django will not parse (over DATA_UPLOAD_MAX_NUMBER_FIELDS, ...):
+    # parsed lazily inside a view, it was a 500 with DEBUG on.
+    "api.middleware.RejectUnparseableMiddleware",
     "api.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -237,6 +240,9 @@ REST_FRAMEWORK = {
     # How many proxies in front of the app append to X-Forwarded-For: 0 (the default)
     # uses REMOTE_ADDR and ignores the header, which any client can write.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    # No versioning class reads it; drf-spectacular copies any other ?version= into the
+    # schema's Content-Disposition header, where a newline was a 500 (issue 14).
+    "ALLOWED_VERSIONS": ["1.0.0"],
 }
 
 # The shared cache: throttle counters and admin sign-in failures live here. Redis

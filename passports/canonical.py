@@ -30,14 +30,16 @@ class DocumentError(ValueError):
 
 
 def _reject_constant(name: str) -> Any:
-    raise DocumentError(f"{name} is not a JSON number", code="invalid_number")
+    return _Unreadable(f"{name} is not a JSON number")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise DocumentError(f"duplicate key {key!r}", code="duplicate_key", field=key)
+            # A key echoed as the field must be text a response can carry.
+            field = None if _text_problem(key) else _member_path(None, key)
+            raise DocumentError(f"duplicate key {key!r}", code="duplicate_key", field=field)
         result[key] = value
     return result
 
@@ -91,7 +93,7 @@ def parse_json(
         raise DocumentError(
             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", code="not_json"
         ) from exc
-    _reject_lone_surrogates(parsed)
+    _reject_unreadable(parsed)
     return parsed
 
 
@@ -99,58 +101,122 @@ def parse_json(
 MAX_INT_DIGITS = 400
 
 
-def _bounded_int(text: str) -> int:
+class _Unreadable:
+    """What json.loads hands back for a number no field may hold; found (with where it is)
+    by _reject_unreadable once the whole text is parsed."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _bounded_int(text: str) -> int | _Unreadable:
     digits = len(text.lstrip("-"))
     if digits > MAX_INT_DIGITS:
-        raise DocumentError(
-            f"a number has {digits} digits; the limit is {MAX_INT_DIGITS}",
-            code="invalid_number",
-        )
+        return _Unreadable(f"a number has {digits} digits; the limit is {MAX_INT_DIGITS}")
     return int(text)
 
 
-def _finite_float(text: str) -> float:
+def _finite_float(text: str) -> float | _Unreadable:
     if len(text) > MAX_INT_DIGITS:
-        raise DocumentError(
-            f"a number has {len(text)} characters; the limit is {MAX_INT_DIGITS}",
-            code="invalid_number",
-        )
+        return _Unreadable(f"a number has {len(text)} characters; the limit is {MAX_INT_DIGITS}")
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise DocumentError(f"the number {text[:40]} is out of range", code="invalid_number")
+        return _Unreadable(f"the number {text[:40]} is out of range")
     return value
 
 
-def _reject_lone_surrogates(value: Any) -> None:
-    """A "\\ud800" escape with no partner decodes to a string no UTF-8 can carry: refuse it
-    here rather than fail when it is echoed, stored or hashed."""
+def _reject_unreadable(value: Any) -> None:
+    """Refuse a number _bounded_int or _finite_float marked, a lone surrogate ("\\ud800" with
+    no partner decodes to a string no UTF-8 can carry) or a NUL in any string or key, here
+    rather than when it is echoed, stored or hashed. The DocumentError names where it is
+    (`field`: "capabilities[0].intents[2]", None for the whole value)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            _check_text(item)
+            if _text_problem(item):
+                break
         elif isinstance(item, dict):
-            for key, member in item.items():
-                _check_text(key)
-                stack.append(member)
+            if any(_text_problem(key) for key in item):
+                break
+            stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+        elif isinstance(item, _Unreadable):
+            break
+    else:
+        return
+    field, message, code = _first_unreadable(value)
+    raise DocumentError(message, code=code, field=field)
 
 
-def _check_text(text: str) -> None:
+def _first_unreadable(value: Any) -> tuple[str | None, str, str]:
+    """(field, message, code) of the first problem in document order; the slow path, run
+    only once the fast walk knows there is one."""
+    stack: list[tuple[Any, str | None]] = [(value, None)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _Unreadable):
+            return path, item.message, "invalid_number"
+        if isinstance(item, str) and (problem := _text_problem(item)):
+            return path, problem, "invalid_string"
+        if isinstance(item, dict):
+            for key in item:
+                if problem := _text_problem(key):
+                    return path, f"a key {problem[len('a string ') :]}", "invalid_string"
+            members = [(member, _member_path(path, key)) for key, member in item.items()]
+            stack.extend(reversed(members))
+        elif isinstance(item, list):
+            stack.extend(
+                reversed([(member, f"{path or ''}[{i}]") for i, member in enumerate(item)])
+            )
+    raise AssertionError("_first_unreadable called on a value without a problem")
+
+
+def _member_path(path: str | None, key: str) -> str:
+    shown = key if len(key) <= 64 else key[:64] + "..."
+    return f"{path}.{shown}" if path else shown
+
+
+def _text_problem(text: str) -> str | None:
     if "\x00" in text:
-        raise DocumentError(
-            "a string holds a NUL character (\\u0000), which no field can store",
-            code="invalid_string",
-        )
+        return "a string holds a NUL character (\\u0000), which no field can store"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise DocumentError(
+        return (
             f"a string holds a lone surrogate (\\u{ord(text[exc.start]):04x}), which is not "
-            "Unicode text",
-            code="invalid_string",
-        ) from exc
+            "Unicode text"
+        )
+    return None
+
+
+# RFC 8785 (and I-JSON) write numbers as IEEE doubles: an integer past 2**53 - 1 cannot be
+# signed, and an integral float past it comes back from PostgreSQL's jsonb as such an integer.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def unsafe_number(value: Any, *, prefix: str) -> tuple[str, str] | None:
+    """(field, message) of the first number, in document order, that a signed document
+    cannot hold exactly; None when every number is within +-(2**53 - 1)."""
+    stack: list[tuple[Any, str]] = [(value, prefix)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int | float) and abs(item) > MAX_SAFE_INTEGER:
+            shown = str(item) if len(str(item)) <= 40 else f"{str(item)[:20]}..."
+            return path, (
+                f"{shown} is outside the range of numbers a signed document keeps exactly "
+                f"(-{MAX_SAFE_INTEGER} to {MAX_SAFE_INTEGER}, RFC 8785)"
+            )
+        if isinstance(item, dict):
+            stack.extend(reversed([(v, _member_path(path, k)) for k, v in item.items()]))
+        elif isinstance(item, list):
+            stack.extend(reversed([(v, f"{path}[{i}]") for i, v in enumerate(item)]))
+    return None
 
 
 def normalise_numbers(value: Any) -> Any:
@@ -170,28 +236,6 @@ def normalise_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [normalise_numbers(item) for item in value]
     return value
-
-
-# RFC 8785 writes every number as an IEEE 754 double: an integer past this has no exact form.
-# A float past it is integral, and PostgreSQL's jsonb hands it back as an integer (1e+16 comes
-# back as 10000000000000000), so it is refused too.
-MAX_SAFE_INTEGER = 2**53 - 1
-
-
-def unsafe_number(value: Any, prefix: str) -> tuple[str, int | float] | None:
-    """The first number in `value` (in document order) past +-MAX_SAFE_INTEGER, with where it
-    is (`prefix.member[index]`); None when there is none."""
-    stack: list[tuple[str, Any]] = [(prefix, value)]
-    while stack:
-        where, item = stack.pop()
-        if isinstance(item, int | float) and not isinstance(item, bool):
-            if abs(item) > MAX_SAFE_INTEGER:
-                return where, item
-        elif isinstance(item, dict):
-            stack.extend(reversed([(f"{where}.{key}", member) for key, member in item.items()]))
-        elif isinstance(item, list):
-            stack.extend(reversed([(f"{where}[{i}]", member) for i, member in enumerate(item)]))
-    return None
 
 
 def canonical_bytes(value: Any) -> bytes:

@@ -42,6 +42,7 @@ from api.openapi import (
     obj,
 )
 from api.pagination import StrictPagination
+from api.parsers import BadBody
 from core.errors import ApplicationError, NotFound
 from passports.canonical import DocumentError
 from passports.models import SigningKey
@@ -64,7 +65,7 @@ from .selectors import (
     version_of,
     with_history,
 )
-from .services import DocumentRejected, passport_import, passport_validate
+from .services import DocumentRejected, passport_check, passport_import, passport_validate
 from .signals import passports_written
 
 _LIST_ROW = obj(
@@ -393,6 +394,23 @@ _VERDICT = obj(
 
 
 class ValidateApi(APIView):
+    """`valid: false` for every document `POST` or `PUT /api/v1/passport` would refuse.
+
+    The checks are the same functions: registry.services.passport_check is
+    passport_validate and passport_conflicts, which passport_import runs too. They cover
+    the body's JSON (a NUL or a lone surrogate in any string or key, a number past 400
+    digits or out of range, a duplicate key, nesting past 64: the parser's refusals,
+    answered here as `valid: false` with the same field), the schema, numbers a signed
+    document cannot hold exactly (past 2**53 - 1), capability ids given twice, and an
+    artifact or capability id that belongs to another artifact.
+
+    Not checked, because they are about the caller or the operation rather than the
+    document: the token (`POST` is staff only, `PUT` staff or the slug's owner) and
+    whether the slug exists (`PUT` updates, `POST` creates). A body that is not read as a
+    document at all is answered as `PUT` answers it: over PASSPORT_MAX_BYTES a 413,
+    another content type a 415.
+    """
+
     permission_classes: list[type[BasePermission]] = []
     throttle_scope = "validate"
 
@@ -406,18 +424,22 @@ class ValidateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         try:
-            rows = passport_validate(document=request.data)
+            document = request.data
+        except BadBody as exc:
+            if exc.status_code == 413:
+                raise  # not read at all, as for PUT
+            return _invalid([{"field": exc.field, "message": str(exc.detail)}])
+        try:
+            rows = passport_check(document=document)
         except DocumentRejected as exc:
-            return Response(
-                {
-                    "valid": False,
-                    "errors": exc.details or [{"field": exc.field, "message": exc.message}],
-                    "warnings": [],
-                }
-            )
+            return _invalid(exc.details or [{"field": exc.field, "message": exc.message}])
         return Response(
             {"valid": True, "slug": rows.artifact["slug"], "errors": [], "warnings": []}
         )
+
+
+def _invalid(errors: list[dict[str, Any]]) -> Response:
+    return Response({"valid": False, "errors": errors, "warnings": []})
 
 
 class VerifyApi(APIView):

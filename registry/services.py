@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from core.errors import ApplicationError
-from passports.canonical import MAX_SAFE_INTEGER, unsafe_number
+from passports.canonical import unsafe_number
 from passports.schema import validate
 
 from . import trust as trust_rules
@@ -81,7 +81,8 @@ def unwrap_unfragile(document: Any) -> dict[str, Any]:
 
 
 def passport_validate(*, document: Any) -> PassportRows:
-    """Check a document without storing it. Raises DocumentRejected naming the first problem."""
+    """Check a document on its own, without the database. Raises DocumentRejected naming
+    the first problem (and up to 20 in `details`)."""
     unfragile = unwrap_unfragile(document)
     problems = validate(unfragile, definition="unfragile", prefix="unfragile")
     if problems:
@@ -92,16 +93,10 @@ def passport_validate(*, document: Any) -> PassportRows:
             field=first.field,
             details=[{"field": p.field, "message": p.message} for p in problems[:20]],
         )
-    # Unknown members are kept and signed: every number must have a canonical form.
-    unsafe = unsafe_number(unfragile, "unfragile")
+    unsafe = unsafe_number(unfragile, prefix="unfragile")
     if unsafe is not None:
-        where, number = unsafe
-        raise DocumentRejected(
-            f"{where}: {number} is past the numbers a signed document can hold "
-            f"(-{MAX_SAFE_INTEGER} to {MAX_SAFE_INTEGER}, RFC 8785)",
-            code="invalid_number",
-            field=where,
-        )
+        field_name, message = unsafe
+        raise DocumentRejected(f"{field_name}: {message}", code="invalid_number", field=field_name)
     rows = rows_from_unfragile(unfragile)
     seen: dict[str, int] = {}
     for cap in rows.capabilities:
@@ -112,6 +107,50 @@ def passport_validate(*, document: Any) -> PassportRows:
                 field=f"unfragile.capabilities[{cap['position']}].id",
             )
         seen[cap["capability_id"]] = cap["position"]
+    return rows
+
+
+def passport_conflicts(*, rows: PassportRows) -> None:
+    """Raise DocumentRejected (409) when the document's artifact id or a capability id
+    belongs to another artifact in the registry."""
+    slug = rows.artifact["slug"]
+    artifact_id = rows.artifact["artifact_id"]
+    clash = (
+        Artifact.objects.filter(artifact_id=artifact_id)
+        .exclude(slug=slug)
+        .values_list("slug", flat=True)
+        .first()
+    )
+    if clash is not None:
+        raise DocumentRejected(
+            f"artifact id {artifact_id!r} already belongs to {clash!r}",
+            code="conflict",
+            field="unfragile.artifact.id",
+            status=409,
+        )
+    cap_ids = [cap["capability_id"] for cap in rows.capabilities]
+    taken = (
+        Capability.objects.filter(capability_id__in=cap_ids)
+        .exclude(artifact__slug=slug)
+        .values_list("capability_id", flat=True)
+        .first()
+    )
+    if taken is not None:
+        raise DocumentRejected(
+            f"capability id {taken!r} belongs to another artifact",
+            code="conflict",
+            field="unfragile.capabilities",
+            status=409,
+        )
+
+
+def passport_check(*, document: Any) -> PassportRows:
+    """Everything passport_import refuses about a document, without storing it: the
+    document itself (passport_validate), then its ids against the registry
+    (passport_conflicts). What is about the caller (a staff or owner token) or the
+    operation (PUT updates a passport that exists) is not checked."""
+    rows = passport_validate(document=document)
+    passport_conflicts(rows=rows)
     return rows
 
 
@@ -298,34 +337,9 @@ def passport_import(
             if submitted
             else []
         )
+        passport_conflicts(rows=rows)
         art_values = rows.artifact
-        clash = (
-            Artifact.objects.filter(artifact_id=art_values["artifact_id"])
-            .exclude(slug=slug)
-            .values_list("slug", flat=True)
-            .first()
-        )
-        if clash is not None:
-            raise DocumentRejected(
-                f"artifact id {art_values['artifact_id']!r} already belongs to {clash!r}",
-                code="conflict",
-                field="unfragile.artifact.id",
-                status=409,
-            )
         cap_ids = [cap["capability_id"] for cap in rows.capabilities]
-        taken = (
-            Capability.objects.filter(capability_id__in=cap_ids)
-            .exclude(artifact__slug=slug)
-            .values_list("capability_id", flat=True)
-            .first()
-        )
-        if taken is not None:
-            raise DocumentRejected(
-                f"capability id {taken!r} belongs to another artifact",
-                code="conflict",
-                field="unfragile.capabilities",
-                status=409,
-            )
         if artifact is not None and artifact.verified and not art_values["verified"]:
             # Verification is the registry's to grant (an approved claim, claims.services):
             # re-importing a document that predates it does not take it away.

@@ -70,3 +70,66 @@ def test_signed_bytes_cover_everything_but_the_signature() -> None:
     passport = {"unfragile": {"b": 1, "a": 2}, "signature": "xyz", "version": 3}
     assert signed_bytes(passport) == b'{"unfragile":{"a":2,"b":1},"version":3}'
     assert canonical_bytes({"x": 1e21, "y": 0.1}) == b'{"x":1e+21,"y":0.1}'
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "code", "message"),
+    [
+        (
+            b'{"a": [1, {"b": "x\\u0000"}]}',
+            "a[1].b",
+            "invalid_string",
+            "a string holds a NUL character (\\u0000), which no field can store",
+        ),
+        (
+            b'{"intent": "\\ud800"}',
+            "intent",
+            "invalid_string",
+            "a string holds a lone surrogate (\\ud800), which is not Unicode text",
+        ),
+        (
+            b'"\\udfff"',
+            None,
+            "invalid_string",
+            "a string holds a lone surrogate (\\udfff), which is not Unicode text",
+        ),
+        (
+            b'{"x": {"y\\ud800": 1}}',
+            "x",
+            "invalid_string",
+            "a key holds a lone surrogate (\\ud800), which is not Unicode text",
+        ),
+        (
+            b"[0, 1" + b"0" * 500 + b"]",
+            "[1]",
+            "invalid_number",
+            "a number has 501 digits; the limit is 400",
+        ),
+        (b'{"n": [1e999]}', "n[0]", "invalid_number", "the number 1e999 is out of range"),
+        (b'{"n": 1, "m": NaN}', "m", "invalid_number", "NaN is not a JSON number"),
+        (b'{"\\ud800": 1, "\\ud800": 2}', None, "duplicate_key", "duplicate key '\\ud800'"),
+        # The first problem in document order is the one named.
+        (b'{"a": "\\u0000", "b": 1e999}', "a", "invalid_string", None),
+        (b'{"' + b"k" * 100 + b'": [NaN]}', "k" * 64 + "...[0]", "invalid_number", None),
+    ],
+)
+def test_parse_json_names_where_an_unreadable_value_is(
+    raw: bytes, field: str | None, code: str, message: str | None
+) -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_json(raw)
+    assert (caught.value.field, caught.value.code) == (field, code)
+    if message is not None:
+        assert caught.value.message == message
+
+
+def test_unsafe_number_names_the_first_number_past_2_53() -> None:
+    from passports.canonical import unsafe_number
+
+    value = {"a": [2**53 - 1, -(2**53 - 1), 0.5, True], "b": {"c": [1, 2.0**53]}, "d": 2**60}
+    assert unsafe_number(value, prefix="doc") == (
+        "doc.b.c[1]",
+        "9007199254740992.0 is outside the range of numbers a signed document keeps "
+        "exactly (-9007199254740991 to 9007199254740991, RFC 8785)",
+    )
+    assert unsafe_number({"a": [2**53 - 1, 1e-300]}, prefix="doc") is None

@@ -290,7 +290,7 @@ def test_staff_import_through_the_api(
             "nesting depth 1000 exceeds the limit of 64",
             "body",
         ),
-        (b'{"x": NaN}', 400, "invalid_number", "NaN is not a JSON number", "body"),
+        (b'{"x": NaN}', 400, "invalid_number", "NaN is not a JSON number", "x"),
         (
             b"[1, 2]",
             400,

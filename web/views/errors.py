@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from api.errors import error_body, json_400, json_404, json_500
-from api.middleware import MACHINE_PATHS as JSON_PATHS
+from api.errors import MACHINE_PATHS as JSON_PATHS
+from api.errors import error_body, json_404, json_500
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def error_page(status: int, title: str, message: str) -> HttpResponse:
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """400 for a request Django refused (an unknown Host, a malformed body or cookie)."""
     if wants_json(request):
-        return json_400(request, exception)
+        return JsonResponse(error_body("bad_request", "bad request"), status=400)
     return error_page(400, "Bad request", "The server could not read this request.")
 
 
