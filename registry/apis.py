@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from api.auth import require_staff
 from api.http import base_url
 from api.pagination import StrictPagination
+from api.parsers import JsonDocumentParser
 from core.errors import ApplicationError, NotFound
 from passports.canonical import DocumentError
 from passports.models import SigningKey
@@ -173,6 +174,9 @@ class ValidateApi(APIView):
 
 
 class VerifyApi(APIView):
+    # request.data is a canonical.Json: verify_document canonicalises it without a walk.
+    parser_classes = [JsonDocumentParser]
+
     @extend_schema(
         summary="Verify a stored version",
         parameters=[OpenApiParameter("slug", str, required=True), OpenApiParameter("version", int)],
