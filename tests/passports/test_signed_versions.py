@@ -341,9 +341,9 @@ def test_get_verify_checks_the_stored_signed_bytes_without_canonicalising(
     seeds: list[str], api: Any, django_assert_num_queries: Any
 ) -> None:
     """GET verify reads the verdict off the stored canonical bytes and the version's own
-    key (loaded with it): artifact, version + key, latest number, log index."""
+    key (loaded with it): artifact, version + key, then latest number and log index."""
     key = SigningKey.objects.get()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         answer = api.get("/api/v1/verify", {"slug": SLUG}).json()
     assert answer == {
         "slug": SLUG,
@@ -397,3 +397,31 @@ def test_get_verify_takes_a_number_written_another_way_as_the_same(
         passport_json=version.passport_json.replace('"version":1', '"version":1.0')
     )
     assert api.get("/api/v1/verify", {"slug": SLUG}).json()["valid"] is True
+
+
+@pytest.mark.django_db
+def test_post_verify_reads_the_keys_and_the_history_in_two_queries(
+    seeds: list[str], api: Any, django_assert_num_queries: Any
+) -> None:
+    document = served(api)
+    with django_assert_num_queries(2):
+        answer = verify_post(api, document)
+    assert (answer["valid"], answer["latest"], answer["latestVersion"]) == (True, True, 1)
+    assert isinstance(answer["logIndex"], int)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", [2**31, 2**53 - 1, 10**30, -1])
+def test_post_verify_of_a_version_no_column_can_hold(
+    seeds: list[str], api: Any, version: int
+) -> None:
+    document = served(api)
+    document["passport"]["version"] = version
+    answer = verify_post(api, document)
+    assert (answer["valid"], answer["version"], answer["latest"], answer["logIndex"]) == (
+        False,
+        version,
+        False,
+        None,
+    )
+    assert answer["latestVersion"] == 1
