@@ -9,7 +9,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.parsers import BaseParser
 
 from core.numbers import plain_int
-from passports.canonical import DocumentError, parse_json
+from passports.canonical import DocumentError, Json, read_json
 
 
 class BadBody(APIException):
@@ -26,6 +26,9 @@ class StrictJSONParser(BaseParser):
     media_type = "application/json"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return self.read(stream, parser_context).value
+
+    def read(self, stream: Any, parser_context: Any) -> Json:
         limit = settings.PASSPORT_MAX_BYTES
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
@@ -43,9 +46,17 @@ class StrictJSONParser(BaseParser):
                 "the request body is empty; send a JSON object", code="empty", field="body"
             )
         try:
-            return parse_json(data, max_bytes=limit)
+            return read_json(data, max_bytes=limit)
         except DocumentError as exc:
             status = 413 if exc.code == "too_large" else 400
             raise BadBody(
                 exc.message, code=exc.code, field=exc.field or "body", status=status
             ) from exc
+
+
+class JsonDocumentParser(StrictJSONParser):
+    """The same rules, but `request.data` is the canonical.Json record (value and whether
+    it is plain), so a verification can canonicalise without a second walk."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return self.read(stream, parser_context)

@@ -109,4 +109,8 @@ def gunicorn(env: dict[str, str], workers: int = 1, pids: list[int] | None = Non
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)  # gunicorn's graceful timeout, on a busy machine
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

@@ -1,37 +1,132 @@
-"""Verifications per second: POST /api/v1/verify (one gunicorn worker), the offline
-verifier's function and its command, and raw PyNaCl on the same bytes, in one run."""
+"""Verifications per second, each printed beside its floor measured in the same run:
+- in process, parse + canonicalise + verify of a served document's bytes (what POST
+  /api/v1/verify and `python -m passports.verify` do) against raw PyNaCl verifying the
+  same signed bytes (the floor: only the signature check);
+- over HTTP (one gunicorn worker, a few concurrent loopback clients), POST
+  /api/v1/verify and GET /api/v1/verify?slug= against GET /.well-known/jwks.json (the
+  floor: a view that reads the keys and writes a little JSON);
+each per second of wall time and per CPU second (the server's, or this process's):
+the second is what one core does, and holds still when others share the machine;
+- the offline verifier's command, a process per document.
+Figures are printed, never asserted."""
 
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PYTHON, REPO, gunicorn, manage, scratch_env  # noqa: E402
+from _common import PYTHON, REPO, child_pids, gunicorn, manage, scratch_env  # noqa: E402
 
 sys.path.insert(0, str(REPO))
-from passports.canonical import signed_bytes  # noqa: E402
+import nacl.signing  # noqa: E402
+
+from passports.canonical import parse_json, read_json, signed_bytes  # noqa: E402
 from passports.signing import keys_from_jwks, verify_document  # noqa: E402
 
-DURATION = 5.0
+SLUG = "meta-llama-llama-4-maverick"
+DURATION = 3.0  # seconds per figure and round
+ROUNDS = 3  # rounds alternate figure and floor; the median of each is printed
+CLIENTS = 4
 
 
-def rate(label: str, work: object, limit: int = 200_000) -> float:
-    assert callable(work)
+def per_second(work: Callable[[], object], duration: float = DURATION) -> float:
     done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < DURATION and done < limit:
+    while time.perf_counter() - start < duration and done < 1_000_000:
         work()
         done += 1
-    per_second = done / (time.perf_counter() - start)
-    print(f"verify: {label}: {per_second:,.0f}/s ({done} in {DURATION:.0f} s)")
-    return per_second
+    return done / (time.perf_counter() - start)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def under_load(
+    request: Callable[[], None], worker: int, duration: float = DURATION
+) -> tuple[float, float]:
+    """(requests/s, requests per CPU second of the gunicorn worker) with CLIENTS threads
+    for `duration`. The second holds still when others share the CPU: it is what one
+    core would serve."""
+    counts = [0] * CLIENTS
+    deadline = time.perf_counter() + duration
+
+    def client(slot: int) -> None:
+        while time.perf_counter() < deadline and counts[slot] < 1_000_000:
+            request()
+            counts[slot] += 1
+
+    threads = [threading.Thread(target=client, args=(slot,)) for slot in range(CLIENTS)]
+    start, cpu = time.perf_counter(), cpu_seconds(worker)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done = sum(counts)
+    return done / (time.perf_counter() - start), done / max(cpu_seconds(worker) - cpu, 1e-9)
+
+
+def compare(
+    label: str,
+    floor_label: str,
+    figure: Callable[[], tuple[float, float]],
+    floor: Callable[[], tuple[float, float]],
+    cpu: str = "/s of server CPU",
+) -> None:
+    """Alternate figure and floor ROUNDS times (others share the CPU); print medians and
+    ratios: per second of wall time, and per CPU second of the server."""
+    figures, floors = [], []
+    for _ in range(ROUNDS):
+        figures.append(figure())
+        floors.append(floor())
+    for what, index in (("/s", 0), (cpu, 1)):
+        mine = statistics.median(f[index] for f in figures)
+        base = statistics.median(f[index] for f in floors)
+        print(f"verify: {label}: {mine:,.0f}{what}")
+        print(f"verify:   floor, {floor_label}: {base:,.0f}{what}; ratio {mine / base:.2f}")
+
+
+def call(
+    port: int, method: str, path: str, body: bytes | None = None, valid: bool = False
+) -> Callable[[], None]:
+    """One request on a fresh connection (gunicorn's sync worker closes each), with
+    http.client: a lighter client than httpx, so the clients load the CPU less."""
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+
+    def request() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+        finally:
+            connection.close()
+        assert response.status == 200, data[:200]
+        if valid:
+            assert json.loads(data)["valid"] is True
+
+    return request
+
+
+def rate(work: Callable[[], object]) -> tuple[float, float]:
+    """(calls/s, calls per CPU second of this process)."""
+    cpu = time.process_time()
+    wall = per_second(work)
+    return wall, wall * DURATION / max(time.process_time() - cpu, 1e-9)
 
 
 def main(var_dir: Path | None = None) -> None:
@@ -42,47 +137,61 @@ def main(var_dir: Path | None = None) -> None:
         manage(env, "migrate", "-v0")
         manage(env, "passport_keys", "generate")
         manage(env, "bootstrap", "--skip-catalogs")
-    with gunicorn(env, workers=1) as base:
-        document = httpx.get(f"{base}/api/v1/passport/meta-llama-llama-4-maverick").json()
+    pids: list[int] = []
+    with gunicorn(env, workers=1, pids=pids) as base:
+        document = httpx.get(f"{base}/api/v1/passport/{SLUG}").json()
         jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
-        body = json.dumps(document).encode()
-        with httpx.Client() as http:
+        body = json.dumps(document, ensure_ascii=False).encode()
+        worker = child_pids(pids[0])[0]
+        port = int(base.rsplit(":", 1)[1])
+        post = call(port, "POST", "/api/v1/verify", body, valid=True)
+        get = call(port, "GET", f"/api/v1/verify?slug={SLUG}", valid=True)
+        keys_view = call(port, "GET", "/.well-known/jwks.json")
+        print(f"verify: a served document of {len(body):,} bytes; {CLIENTS} clients, 1 worker")
+        jwks_floor = "GET /.well-known/jwks.json, same load"
+        compare(
+            "POST /api/v1/verify",
+            jwks_floor,
+            lambda: under_load(post, worker),
+            lambda: under_load(keys_view, worker),
+        )
+        compare(
+            "GET /api/v1/verify?slug= (the stored signed bytes)",
+            jwks_floor,
+            lambda: under_load(get, worker),
+            lambda: under_load(keys_view, worker),
+        )
 
-            def over_http() -> None:
-                answer = http.post(
-                    f"{base}/api/v1/verify",
-                    content=body,
-                    headers={"Content-Type": "application/json"},
-                )
-                assert answer.json()["valid"] is True
-
-            rate("POST /api/v1/verify, 1 gunicorn worker, 1 client", over_http, limit=20_000)
     keys = keys_from_jwks(jwks)
-    rate(
-        "offline verifier function (parse keys once, canonicalise + verify)",
-        lambda: verify_document(document, keys),
-    )
     passport = document["passport"]
     message = signed_bytes(passport)
     signature = base64.b64decode(passport["signature"])
-    key = next(iter(keys.values())).public
-    import nacl.signing
-
-    verify_key = nacl.signing.VerifyKey(key)
-    rate(
-        f"raw PyNaCl verify of the same {len(message):,} bytes",
-        lambda: verify_key.verify(message, signature),
+    verify_key = nacl.signing.VerifyKey(next(iter(keys.values())).public)
+    assert verify_document(read_json(body), keys).valid
+    raw_floor = f"raw PyNaCl verify of the same {len(message):,} signed bytes"
+    compare(
+        "in process: parse + canonicalise + verify (read_json, verify_document)",
+        raw_floor,
+        lambda: rate(lambda: verify_document(read_json(body), keys)),
+        lambda: rate(lambda: verify_key.verify(message, signature)),
+        cpu="/s of CPU",
+    )
+    compare(
+        "in process: parse_json + verify_document (a parsed value: one more walk)",
+        raw_floor,
+        lambda: rate(lambda: verify_document(parse_json(body), keys)),
+        lambda: rate(lambda: verify_key.verify(message, signature)),
+        cpu="/s of CPU",
     )
     with tempfile.TemporaryDirectory() as scratch:
         doc_file, jwks_file = Path(scratch) / "doc.json", Path(scratch) / "jwks.json"
-        doc_file.write_text(json.dumps(document))
+        doc_file.write_bytes(body)
         jwks_file.write_text(json.dumps(jwks))
         command = [PYTHON, "-m", "passports.verify", str(doc_file), "--jwks", str(jwks_file)]
-        rate(
-            "python -m passports.verify (a process per document)",
-            lambda: subprocess.run(command, cwd=REPO, check=True, capture_output=True),
-            limit=200,
+        processes = per_second(
+            lambda: subprocess.run(command, cwd=REPO, check=True, capture_output=True), 5.0
         )
+        print(f"verify: python -m passports.verify (a process per document): {processes:,.1f}/s")
 
 
 if __name__ == "__main__":

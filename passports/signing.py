@@ -13,14 +13,14 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import nacl.exceptions
 import nacl.signing
 
-from .canonical import DocumentError, signed_bytes
+from .canonical import DocumentError, Json, signed_bytes
 
 SIGNATURE_BYTES = 64
 KEY_BYTES = 32
@@ -153,9 +153,34 @@ def _passport_of(document: Any) -> dict[str, Any]:
 def verify_document(document: Any, keys: Mapping[str, PublishedKey]) -> Verdict:
     """Verify a served document (or its `passport` object) against published keys.
 
+    `document` is a parsed value, or the Json that canonical.read_json gives, which
+    spares canonicalisation a walk when the value is plain.
     Raises DocumentError only when `document` is not a passport document at all.
     """
+    plain = False
+    if type(document) is Json:
+        document, plain = document.value, document.plain
     passport = _passport_of(document)
+    return _verify(
+        passport, passport.get("signature"), keys, lambda: signed_bytes(passport, plain=plain)
+    )
+
+
+def verify_signed(
+    message: bytes, signed: dict[str, Any], signature: str, keys: Mapping[str, PublishedKey]
+) -> Verdict:
+    """Verify bytes as they were signed (a stored version's canonical text), without
+    canonicalising anything; `signed` is those bytes parsed, which the verdict describes."""
+    return _verify(signed, signature, keys, lambda: message)
+
+
+def _verify(
+    passport: dict[str, Any],
+    signature_text: Any,
+    keys: Mapping[str, PublishedKey],
+    message_of: Callable[[], bytes],
+) -> Verdict:
+    """The one place that decides "valid": `message_of` gives the signed bytes."""
     unfragile = passport.get("unfragile")
     artifact = unfragile.get("artifact") if isinstance(unfragile, dict) else None
     slug = artifact.get("slug") if isinstance(artifact, dict) else None
@@ -172,7 +197,7 @@ def verify_document(document: Any, keys: Mapping[str, PublishedKey]) -> Verdict:
             signed_at=passport.get("signedAt"),
         )
 
-    if passport.get("signature") is None:
+    if signature_text is None:
         return verdict(False, "not signed")
     if not isinstance(key_id, str) or not key_id:
         return verdict(False, "no keyId: cannot tell which key signed it")
@@ -182,13 +207,11 @@ def verify_document(document: Any, keys: Mapping[str, PublishedKey]) -> Verdict:
     if key.status == "revoked":
         return verdict(False, "key revoked")
     try:
-        signature = b64decode_strict(
-            passport.get("signature"), length=SIGNATURE_BYTES, what="signature"
-        )
+        signature = b64decode_strict(signature_text, length=SIGNATURE_BYTES, what="signature")
     except SignatureFormatError as exc:
         return verdict(False, f"malformed signature: {exc}")
     try:
-        message = signed_bytes(passport)
+        message = message_of()
     except DocumentError as exc:
         return verdict(False, f"cannot canonicalise: {exc.message}")
     if not verify_bytes(key.public, message, signature):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import is_bundle, verify_bundle
-from .canonical import MAX_DOCUMENT_BYTES, DocumentError, parse_json
+from .canonical import MAX_DOCUMENT_BYTES, DocumentError, Json, read_json
 from .note import NoteError
 from .signing import (
     PublishedKey,
@@ -50,9 +50,9 @@ def _read(source: str) -> bytes:
         raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from exc
 
 
-def _parse(source: str) -> Any:
+def _parse(source: str) -> Json:
     try:
-        return parse_json(_read(source))
+        return read_json(_read(source))
     except DocumentError as exc:
         raise UsageError(f"{source}: {exc.message}") from exc
 
@@ -61,7 +61,7 @@ def load_keys(jwks: str | None, key: str | None) -> dict[str, PublishedKey]:
     keys: dict[str, PublishedKey] = {}
     try:
         if jwks:
-            keys.update(keys_from_jwks(_parse(jwks)))
+            keys.update(keys_from_jwks(_parse(jwks).value))
         if key:
             keys.update(key_from_base64(key))
     except SignatureFormatError as exc:
@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         keys = load_keys(args.jwks, args.key)
         document = _parse(args.file)
-        if is_bundle(document) or args.log_key:
-            return _bundle(document, keys, args.log_key, args.witness, as_json=args.json)
+        if is_bundle(document.value) or args.log_key:
+            return _bundle(document.value, keys, args.log_key, args.witness, as_json=args.json)
         verdict = verify_document(document, keys)
     except (UsageError, DocumentError) as exc:
         message = exc.message if isinstance(exc, DocumentError) else str(exc)

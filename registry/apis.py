@@ -42,7 +42,7 @@ from api.openapi import (
     obj,
 )
 from api.pagination import StrictPagination
-from api.parsers import BadBody
+from api.parsers import BadBody, JsonDocumentParser
 from core.errors import ApplicationError, NotFound
 from passports.canonical import DocumentError
 from passports.models import SigningKey
@@ -444,6 +444,8 @@ def _invalid(errors: list[dict[str, Any]]) -> Response:
 
 class VerifyApi(APIView):
     throttle_scope = "verify"
+    # request.data is a canonical.Json: verify_document canonicalises it without a walk.
+    parser_classes = [JsonDocumentParser]
 
     @extend_schema(
         summary="Verify a stored version",

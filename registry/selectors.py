@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
 from core.errors import ApplicationError, Moved, NotFound
 from core.numbers import plain_int
-from passports.models import LogEntry, PassportVersion
+from passports.models import PassportVersion
 
 from .documents import links
 from .listings import current_slug
@@ -256,14 +256,15 @@ def with_history(verdict: dict[str, Any]) -> dict[str, Any]:
     `logIndex` is the version's entry in the transparency log (None if not logged).
     """
     slug, number = verdict.get("slug"), verdict.get("version")
-    newest = latest_version_number(slug=slug)
-    logged = (
-        LogEntry.objects.filter(version__artifact__slug=slug, version__number=number)
-        .values_list("index", flat=True)
-        .first()
-        if newest is not None and isinstance(number, int)
-        else None
-    )
+    newest = logged = None
+    if isinstance(slug, str) and slug:
+        # One query: the newest number, and the log index of the verified version (a
+        # number past the column's range names no stored version).
+        wanted = {"newest": Max("number")}
+        if isinstance(number, int) and 0 <= number < 2**31:
+            wanted["logged"] = Max("log_entry__index", filter=Q(number=number))
+        found = PassportVersion.objects.filter(artifact__slug=slug).aggregate(**wanted)
+        newest, logged = found["newest"], found.get("logged")
     return {
         **verdict,
         "latest": newest is not None and number == newest,

@@ -45,6 +45,7 @@ DEPLOY_VARIABLES = (
     "SECURE_PROXY_SSL_HEADER",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
+    "CACHE_URL",
 )
 
 
@@ -55,6 +56,9 @@ def deploy_env(var_dir: Path, **settings: str) -> dict[str, str]:
         OPENROUTER_MODELS_URL="",
         LOG_LEVEL="WARNING",
         MATCH_WARM_ON_START="0",
+        # A deploy shares its cache (throttles, sign-in failures) among web processes; without
+        # it `check` warns (axes.W001). Nothing here connects to it.
+        CACHE_URL="redis://127.0.0.1:6379/13",
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
     )

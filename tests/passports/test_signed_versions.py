@@ -334,3 +334,94 @@ def test_an_older_version_verifies_but_says_it_is_superseded(
     assert (held["valid"], held["latest"], held["latestVersion"]) == (True, False, 2)
     page = client.post("/verify", {"document": json.dumps(first)}).content.decode()
     assert "superseded by v2" in page
+
+
+@pytest.mark.django_db
+def test_get_verify_checks_the_stored_signed_bytes_without_canonicalising(
+    seeds: list[str], api: Any, django_assert_num_queries: Any
+) -> None:
+    """GET verify reads the verdict off the stored canonical bytes and the version's own
+    key (loaded with it): artifact, version + key, then latest number and log index."""
+    key = SigningKey.objects.get()
+    with django_assert_num_queries(3):
+        answer = api.get("/api/v1/verify", {"slug": SLUG}).json()
+    assert answer == {
+        "slug": SLUG,
+        "version": 1,
+        "valid": True,
+        "keyId": key.key_id,
+        "signedBy": settings.PASSPORT_SIGNER,
+        "signedAt": PassportVersion.objects.get(artifact__slug=SLUG).signed_at,
+        "reason": None,
+        "latest": True,
+        "latestVersion": 1,
+        "logIndex": answer["logIndex"],
+    }
+    assert isinstance(answer["logIndex"], int)
+
+
+@pytest.mark.django_db
+def test_get_verify_tells_an_edited_stored_text_from_edited_signed_bytes(
+    seeds: list[str], api: Any
+) -> None:
+    version = PassportVersion.objects.get(artifact__slug=SLUG)
+    stored = json.loads(version.passport_json)
+    stored["unfragile"]["artifact"]["name"] = "Edited"
+    # .update() passes by the model's refusal to change a version: a database edit.
+    PassportVersion.objects.filter(pk=version.pk).update(passport_json=json.dumps(stored))
+    answer = api.get("/api/v1/verify", {"slug": SLUG}).json()
+    assert (answer["valid"], answer["reason"]) == (
+        False,
+        "stored document differs from the bytes that were signed",
+    )
+    PassportVersion.objects.filter(pk=version.pk).update(
+        passport_json=version.passport_json,
+        canonical=version.canonical.replace('"version":1', '"version":2'),
+    )
+    answer = api.get("/api/v1/verify", {"slug": SLUG}).json()
+    assert (answer["valid"], answer["version"], answer["reason"]) == (
+        False,
+        2,
+        "signature does not match the document",
+    )
+
+
+@pytest.mark.django_db
+def test_get_verify_takes_a_number_written_another_way_as_the_same(
+    seeds: list[str], api: Any
+) -> None:
+    """Stored text 1.0 where the signed bytes say 1: one JSON number, still valid."""
+    version = PassportVersion.objects.get(artifact__slug=SLUG)
+    assert '"version":1' in version.passport_json
+    PassportVersion.objects.filter(pk=version.pk).update(
+        passport_json=version.passport_json.replace('"version":1', '"version":1.0')
+    )
+    assert api.get("/api/v1/verify", {"slug": SLUG}).json()["valid"] is True
+
+
+@pytest.mark.django_db
+def test_post_verify_reads_the_keys_and_the_history_in_two_queries(
+    seeds: list[str], api: Any, django_assert_num_queries: Any
+) -> None:
+    document = served(api)
+    with django_assert_num_queries(2):
+        answer = verify_post(api, document)
+    assert (answer["valid"], answer["latest"], answer["latestVersion"]) == (True, True, 1)
+    assert isinstance(answer["logIndex"], int)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", [2**31, 2**53 - 1, 10**30, -1])
+def test_post_verify_of_a_version_no_column_can_hold(
+    seeds: list[str], api: Any, version: int
+) -> None:
+    document = served(api)
+    document["passport"]["version"] = version
+    answer = verify_post(api, document)
+    assert (answer["valid"], answer["version"], answer["latest"], answer["logIndex"]) == (
+        False,
+        version,
+        False,
+        None,
+    )
+    assert answer["latestVersion"] == 1

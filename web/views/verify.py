@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from matching import ranking
 from matching.index import CATEGORY_MIN_MEMBERS
-from passports.canonical import DocumentError, parse_json
+from passports.canonical import DocumentError, read_json
 from passports.services import published_keys
 from passports.signing import verify_document
 from registry import trust as trust_rules
@@ -41,7 +41,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             status = 413
         if valid_form:
             try:
-                document = parse_json(
+                document = read_json(
                     form.cleaned_data["raw"], max_bytes=settings.PASSPORT_MAX_BYTES
                 )
                 verdict = verify_document(document, published_keys())

@@ -1,0 +1,215 @@
+"""The fast RFC 8785 path (passports.jcs) against the reference `rfc8785` package: the
+RFC's vectors, 10,000 of its number lines, and generated documents (Hypothesis)."""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from passports import jcs
+from passports.canonical import DocumentError, canonical_bytes, read_json, signed_bytes
+
+VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "jcs"
+JCS_NAMES = ["arrays", "french", "structures", "unicode", "values", "weird"]
+
+
+def reference(value: Any) -> bytes | str:
+    """rfc8785.dumps, or the name of the error it raises."""
+    try:
+        return rfc8785.dumps(value)
+    except Exception as exc:  # noqa: BLE001 (any error the reference raises is the expectation)
+        return type(exc).__name__
+
+
+def fast(value: Any) -> bytes | str:
+    try:
+        return jcs.dumps(value)
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__
+
+
+@pytest.mark.parametrize("name", JCS_NAMES)
+def test_jcs_vectors_fast_path_gives_the_rfc_bytes(name: str) -> None:
+    source = json.loads((VECTORS / "input" / f"{name}.json").read_bytes())
+    expected = (VECTORS / "output" / f"{name}.json").read_bytes()
+    assert jcs.dumps(source) == expected
+    assert rfc8785.dumps(source) == expected
+    parsed = read_json((VECTORS / "input" / f"{name}.json").read_bytes())
+    assert jcs.dumps(parsed.value) == expected
+    if parsed.plain:
+        assert jcs.dumps_plain(parsed.value) == expected
+
+
+def number_lines() -> list[tuple[float, str]]:
+    lines = (VECTORS / "es6testfile_10k.txt").read_text().splitlines()
+    assert len(lines) == 10000
+    return [
+        (struct.unpack(">d", bytes.fromhex(bits.rjust(16, "0")))[0], expected)
+        for bits, expected in (line.split(",") for line in lines)
+    ]
+
+
+def test_ten_thousand_numbers_through_the_fast_path() -> None:
+    """Alone, inside an object and inside an array: the placeholder path of jcs.dumps."""
+    wrong = []
+    for value, expected in number_lines():
+        got = (
+            jcs.es_number(value),
+            jcs.dumps(value),
+            jcs.dumps({"n": value, "a": [value, "x"]}),
+        )
+        want = (
+            expected,
+            expected.encode(),
+            f'{{"a":[{expected},"x"],"n":{expected}}}'.encode(),
+        )
+        if got != want:
+            wrong.append((value, got, want))
+    assert wrong == []
+
+
+def test_number_lines_agree_with_the_reference() -> None:
+    for value, expected in number_lines()[:2000]:
+        assert rfc8785.dumps(value) == expected.encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"\ue000": 1, "\U0001f600": 2}, '{"\U0001f600":2,"\ue000":1}'),  # UTF-16: D83D < E000
+        ({"\uffff": 1, "\U00010000": 2, "a": 3}, '{"a":3,"\U00010000":2,"\uffff":1}'),
+        (
+            [{"b": 1, "a": {"\ufb01": 0, "\U0001d11e": 0}}],
+            '[{"a":{"\U0001d11e":0,"\ufb01":0},"b":1}]',
+        ),
+        (
+            "\x00\x07\x08\x09\x0a\x0b\x0c\x0d\x1f\x7f",
+            '"\\u0000\\u0007\\b\\t\\n\\u000b\\f\\r\\u001f\x7f"',
+        ),
+        ('"\\/\u2028', '"\\"\\\\/\u2028"'),
+        ([4.0, -0.0, 1e21, 1e-7, 0.00001, 2.0**60], "[4,0,1e+21,1e-7,0.00001,1152921504606847000]"),
+        ([9007199254740991, -9007199254740991], "[9007199254740991,-9007199254740991]"),
+        ({"a": "\udfff0", "b": 1e-9}, None),  # a string like a placeholder, with a lone surrogate
+        ({"a": "x", "b": 1e-9}, '{"a":"x","b":1e-9}'),
+        ((1, [2, (3,)]), "[1,[2,[3]]]"),
+        ({}, "{}"),
+        ([], "[]"),
+    ],
+)
+def test_fast_path_edge_cases(value: Any, expected: str | None) -> None:
+    assert fast(value) == reference(value)
+    if expected is not None:
+        assert jcs.dumps(value) == expected.encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ({"a": 2**53}, "IntegerDomainError"),
+        ([-(2**53)], "IntegerDomainError"),
+        ([math.nan], "FloatDomainError"),
+        ({"a": math.inf}, "FloatDomainError"),
+        ({1: "a"}, "CanonicalizationError"),
+        (["\ud800"], "CanonicalizationError"),
+        ({"\udc00": 1}, "UnicodeEncodeError"),
+        ([object()], "CanonicalizationError"),
+    ],
+)
+def test_fast_path_raises_what_the_reference_raises(value: Any, error: str) -> None:
+    assert reference(value) == error
+    assert fast(value) == error
+
+
+def test_canonical_bytes_wraps_the_reference_errors() -> None:
+    with pytest.raises(DocumentError) as caught:
+        canonical_bytes({"a": 2**53})
+    assert caught.value.code == "not_canonicalisable"
+    assert caught.value.message == (
+        "cannot canonicalise: 9007199254740992 exceeds safe integer domain for JSON floats"
+    )
+
+
+def test_a_value_that_contains_itself_is_left_to_the_reference() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(RecursionError):
+        jcs.dumps(loop)
+
+
+# Keys drawn to hit the UTF-16 order: ASCII, Latin, the U+E000-U+FFFF block (after the
+# surrogates in UTF-16, before them in code points) and astral characters.
+KEY_CHARS = st.one_of(
+    st.sampled_from("abcAB_-0 "),
+    st.characters(min_codepoint=0x80, max_codepoint=0x24F),
+    st.characters(min_codepoint=0xE000, max_codepoint=0xFFFF),
+    st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF),
+)
+TEXT = st.text(
+    st.one_of(
+        st.characters(max_codepoint=0x7F),
+        st.characters(min_codepoint=0x00, max_codepoint=0x1F),  # controls: escapes
+        st.sampled_from('"\\/\u2028\u2029\ufeff\U0001f600'),
+        st.characters(exclude_categories=["Cs"]),
+    ),
+    max_size=12,
+)
+NUMBERS = st.one_of(
+    st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1),
+    st.integers(min_value=2**53 - 3, max_value=2**53 + 3),  # the edge of the safe range
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(min_value=-1e-3, max_value=1e-3),
+    st.sampled_from([0.0, -0.0, 1.0, 4.0, 1e16, 1e21, 1e-6, 1e-7, 2.0**53, 2.0**60, 5e-324]),
+)
+SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, TEXT)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.dictionaries(st.text(KEY_CHARS, max_size=4), inner, max_size=5),
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENTS)
+@example({"\ue000": [1.5], "\U0001f600": {"b": 1e-7, "a": "\x1f"}})
+@example({"a": 2**53, "b": [0.1]})
+def test_fast_path_equals_the_reference_on_generated_documents(document: Any) -> None:
+    assert fast(document) == reference(document)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENTS)
+def test_read_json_plain_values_canonicalise_without_the_walk(document: Any) -> None:
+    """What read_json calls plain, dumps_plain writes exactly as the reference does; and
+    the signed bytes of a passport read from text are the same either way."""
+    expected = reference(document)
+    if not isinstance(expected, bytes):
+        return
+    text = json.dumps(document, ensure_ascii=False)
+    if "\\u0000" in text:
+        return  # read_json refuses a NUL (tests/passports/test_canonical.py)
+    parsed = read_json(text)
+    assert parsed.value == document
+    if parsed.plain:
+        assert jcs.dumps_plain(parsed.value) == expected
+    passport = {"signature": "x", "body": parsed.value}
+    assert signed_bytes(passport, plain=parsed.plain) == signed_bytes(passport)
+
+
+def test_read_json_says_which_values_are_plain() -> None:
+    assert read_json('{"a": [1, 0.5, "x", true, null]}').plain is True
+    assert read_json('{"a": 1.0}').plain is False  # integral float: written as 1
+    assert read_json('{"a": 1e-7}').plain is False  # ES notation differs from repr
+    assert read_json('{"a": 9007199254740992}').plain is False  # past the safe range
+    assert read_json('{"\\ue000": 1}').plain is False  # a key where UTF-16 order differs
+    assert read_json('{"\\u00e9": 1}').plain is True
