@@ -129,9 +129,10 @@ def _parse_strict(text: str, max_depth: int) -> Any:
     return parsed
 
 
-# Only an escape can put a surrogate or a NUL into a parsed string: the text itself is
-# valid UTF-8 (no surrogates) and a raw control character is not JSON.
-_RISKY_ESCAPE_RE = re.compile(r"\\u(?:[dD][89abAB]|0000)")
+# Only an escape can put a surrogate (\\uD800-\\uDFFF, high or low: a lone low one too) or a
+# NUL into a parsed string: the text itself is valid UTF-8 (no surrogates) and a raw control
+# character is not JSON.
+_RISKY_ESCAPE_RE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
 # Integers this long may pass MAX_INT_DIGITS (10**400 has 1,329 bits): the strict
 # parse decides.
 _LONG_INT_BITS = 1300

@@ -125,7 +125,10 @@ def test_what_django_refuses_itself_is_a_page_on_pages_and_json_on_the_api() -> 
         "/api/v1/passport", HTTP_HOST="not-allowed.example"
     )
     assert (page.status_code, page["Content-Type"]) == (400, "text/html; charset=utf-8")
-    assert "<p>Bad request.</p>" in page.content.decode()
+    # The site's 400 page (web.views.errors.bad_request), not the API's JSON.
+    assert "<h1>Bad request</h1>\n<p>The server could not read this request.</p>" in (
+        page.content.decode()
+    )
     assert (api.status_code, api.json()) == (
         400,
         {"error": {"code": "bad_request", "message": "bad request"}},

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
@@ -222,8 +223,11 @@ def test_claim_starts_have_their_own_limit(
 def test_admin_login_locks_out_after_failures(settings: Any, clock: time_machine.Traveller) -> None:
     # In memory: the cool-off ends when the failures expire from the cache, which Redis
     # times by its own clock, not the frozen one.
+    original_caches = settings.CACHES
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+    # axes keeps the handler (and the cache it took) it made first: make it take this one.
+    AxesProxyHandler.get_implementation(force=True)
     settings.AXES_FAILURE_LIMIT = 3
     settings.AXES_COOLOFF_TIME = timedelta(minutes=30)
     get_user_model().objects.create_superuser("admin", "admin@example.org", "right-password")
@@ -253,6 +257,8 @@ def test_admin_login_locks_out_after_failures(settings: Any, clock: time_machine
     clock.shift(1800)
     response = login("right-password")
     assert (response.status_code, response["Location"]) == (302, "/admin/")
+    settings.CACHES = original_caches
+    AxesProxyHandler.get_implementation(force=True)  # the next tests' cache again
 
 
 # Feedback farming: the real model picks CAPABILITY for NEED (tests/matching/test_outcomes.py).

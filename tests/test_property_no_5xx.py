@@ -185,7 +185,7 @@ def queries(names: list[str]) -> st.SearchStrategy[str]:
 # ---------------------------------------------------------------- every route
 
 
-LIST_FILTERS = [*PassportFilter.base_filters, "ordering", "page", "page_size"]
+LIST_FILTERS = [*PassportFilter.base_filters, "ordering", "page", "page_size", "updated_since"]
 
 
 @dataclass(frozen=True)
@@ -245,6 +245,7 @@ ROUTES: dict[str, Route] = {
     "api/v1/validate": Route("/api/v1/validate", json={"POST": _served}, get=False),
     "api/v1/verify": Route("/api/v1/verify", ["slug", "version"], json={"POST": _served}),
     "api/v1/trust-passport-public-key": Route("/api/v1/trust-passport-public-key"),
+    "api/v1/search": Route("/api/v1/search", ["q", "limit", "type"]),
     "api/v1/resolve": Route("/api/v1/resolve", json={"POST": lambda c: RESOLVE}, get=False),
     "api/v1/feedback": Route("/api/v1/feedback", json={"POST": lambda c: FEEDBACK}, get=False),
     "api/v1/log": Route("/api/v1/log"),
@@ -258,6 +259,7 @@ ROUTES: dict[str, Route] = {
     "api/docs/": Route("/api/docs/"),
     "": Route("/", params=list(LIST_PARAMS) + ["page"]),
     "passports/<str:slug>": Route("/passports/{slug}", ["version"]),
+    r"^passports/(?P<slug>[^/]+)\.md$": Route("/passports/{slug}.md", ["version"]),
     "compare": Route("/compare", ["artifact"]),
     "match": Route("/match", ["q"]),
     "match/feedback": Route(
@@ -270,7 +272,17 @@ ROUTES: dict[str, Route] = {
     "submit": Route(
         "/submit",
         ["claim", "ticket"],
-        form={"POST": ["claim", "ticket", "public_key", "contact", "signature", "show_token"]},
+        form={
+            "POST": [
+                "claim",
+                "ticket",
+                "public_key",
+                "contact",
+                "signature",
+                "show_token",
+                "resume",
+            ]
+        },
     ),
 }
 

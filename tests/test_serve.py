@@ -144,7 +144,7 @@ def queued_messages(var_dir: Path) -> int:
 
 
 def test_ctrl_c_stops_gunicorn_worker_and_beat_within_10_s_mid_task(
-    registry: tuple[Path, SilentProvider],
+    registry: tuple[Path, SilentProvider], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     var_dir, provider = registry
     port = free_port()
@@ -175,7 +175,9 @@ def test_ctrl_c_stops_gunicorn_worker_and_beat_within_10_s_mid_task(
         wait_until(lambda: "ready." in worker_log.read_text(), 120, "the worker", worker_log)
         wait_until(lambda: "beat: Starting" in beat_log.read_text(), 60, "beat", beat_log)
 
-        # The worker takes a probe round; its probes hang on the silent provider.
+        # The worker takes a probe round; its probes hang on the silent provider. Celery
+        # prefers CELERY_BROKER_URL (CI sets it to Redis) to the broker it is given.
+        monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
         sender = Celery(
             "serve-test-sender",
             broker="filesystem://localhost//",

@@ -30,8 +30,12 @@ def refused(level: str) -> tuple[list[str], str]:
 
 
 @pytest.mark.django_db
-def test_each_level_asks_for_more_evidence(seeds: list[str], words: Any, api: Any) -> None:
+def test_each_level_asks_for_more_evidence(
+    seeds: list[str], words: Any, api: Any, settings: Any
+) -> None:
     from probes.endpoints import endpoint_upsert
+
+    settings.PROBE_ALLOW_LOOPBACK = True  # the endpoint below is on 127.0.0.1 over http
 
     assert resolved(api, "default") == ([SCOUT], None)
     assert resolved(api, "production") == ([SCOUT], None)

@@ -34,8 +34,9 @@ def test_a_number_past_what_rfc8785_signs_is_a_400_naming_it(
     assert response.json() == {
         "error": {
             "code": "invalid_number",
-            "message": f"unfragile.distribution.extra.counts[1]: {number} is past the numbers "
-            "a signed document can hold (-9007199254740991 to 9007199254740991, RFC 8785)",
+            "message": f"unfragile.distribution.extra.counts[1]: {number} is outside the range "
+            "of numbers a signed document keeps exactly (-9007199254740991 to 9007199254740991, "
+            "RFC 8785)",
             "field": "unfragile.distribution.extra.counts[1]",
         }
     }
@@ -46,9 +47,9 @@ def test_a_number_past_what_rfc8785_signs_is_a_400_naming_it(
         "errors": [
             {
                 "field": "unfragile.distribution.extra.counts[1]",
-                "message": f"unfragile.distribution.extra.counts[1]: {number} is past the "
-                "numbers a signed document can hold (-9007199254740991 to 9007199254740991, "
-                "RFC 8785)",
+                "message": f"unfragile.distribution.extra.counts[1]: {number} is outside the "
+                "range of numbers a signed document keeps exactly (-9007199254740991 to "
+                "9007199254740991, RFC 8785)",
             }
         ],
         "warnings": [],
