@@ -115,6 +115,20 @@ class PassportProbesApi(APIView):
         )
 
 
+# POST and PUT answer alike (PUT is POST's synonym for clients that update in place).
+_UPSERT_SCHEMA = extend_schema(
+    summary="Add or update a probe endpoint (staff token)",
+    parameters=[SLUG],
+    request={"application/json": _ENDPOINT_INPUT},
+    responses={
+        201: OpenApiResponse(_ENDPOINT_WRITTEN, description="A new endpoint."),
+        200: OpenApiResponse(_ENDPOINT_WRITTEN, description="The endpoint, updated."),
+        **errors(*BODY, 403, 404),
+    },
+    auth=STAFF,
+)
+
+
 class PassportEndpointsApi(APIView):
     class InputSerializer(serializers.Serializer):
         base_url = serializers.CharField(max_length=2000)
@@ -150,17 +164,7 @@ class PassportEndpointsApi(APIView):
             }
         )
 
-    @extend_schema(
-        summary="Add or update a probe endpoint (staff token)",
-        parameters=[SLUG],
-        request={"application/json": _ENDPOINT_INPUT},
-        responses={
-            201: OpenApiResponse(_ENDPOINT_WRITTEN, description="A new endpoint."),
-            200: OpenApiResponse(_ENDPOINT_WRITTEN, description="The endpoint, updated."),
-            **errors(*BODY, 403, 404),
-        },
-        auth=STAFF,
-    )
+    @_UPSERT_SCHEMA
     def post(self, request: Request, slug: str) -> Response:
         require_staff(request)
         if not isinstance(request.data, dict):
@@ -181,16 +185,6 @@ class PassportEndpointsApi(APIView):
             status=201 if created else 200,
         )
 
-    @extend_schema(
-        summary="Add or update a probe endpoint (staff token)",
-        parameters=[SLUG],
-        request={"application/json": _ENDPOINT_INPUT},
-        responses={
-            201: OpenApiResponse(_ENDPOINT_WRITTEN, description="A new endpoint."),
-            200: OpenApiResponse(_ENDPOINT_WRITTEN, description="The endpoint, updated."),
-            **errors(*BODY, 403, 404),
-        },
-        auth=STAFF,
-    )
+    @_UPSERT_SCHEMA
     def put(self, request: Request, slug: str) -> Response:
         return self.post(request, slug)
