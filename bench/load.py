@@ -241,8 +241,10 @@ class ResolveLogCounter:
         try:
             sys.path.insert(0, str(REPO))
             os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-            # Only to read the log: whichever DEBUG the settings default to, they load.
-            os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+            # Only to read the log. DEBUG is off unless set, and then the settings refuse the
+            # development key: a development registry (make run's) is read with DEBUG=1; a
+            # production one with the environment its server has (DEBUG=0, SECRET_KEY, ...).
+            os.environ.setdefault("DEBUG", "1")
             import django
 
             django.setup()
