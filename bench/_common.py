@@ -20,8 +20,10 @@ BIN = Path(PYTHON).parent
 
 def scratch_env(var_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for a registry in its own var/ (SQLite unless DATABASE_URL is given):
-    production settings (DEBUG=0), served over plain http on 127.0.0.1 (HTTPS_ONLY=0).
-    Keys are made with `passport_keys generate`, as in production."""
+    production settings (DEBUG=0), served over plain http on 127.0.0.1 (HTTPS_ONLY=0),
+    without the per-client limits (THROTTLE_ENABLED=0: a bench is one client asking as fast
+    as it can, and measures throughput, not the limits). Keys are made with
+    `passport_keys generate`, as in production."""
     (var_dir / "staticfiles").mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PASSPORT_AUTO_KEY"):
@@ -32,6 +34,7 @@ def scratch_env(var_dir: Path, **extra: str) -> dict[str, str]:
         SECRET_KEY="bench-only-" + secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",  # testserver: the in-process Client
         HTTPS_ONLY="0",
+        THROTTLE_ENABLED="0",
         OPENROUTER_MODELS_URL="",
         LOG_LEVEL="WARNING",
     )
