@@ -1,6 +1,12 @@
 """Probes per second against a loopback provider with two Celery worker processes,
 and one worker's peak memory (VmHWM). Redis broker when one answers on
-127.0.0.1:6379, else kombu's filesystem transport. Figures only, nothing asserted."""
+127.0.0.1:6379, else kombu's filesystem transport.
+
+The floor, measured in the same run against the same provider: two client processes
+sending the same chat request over a fresh connection each time (as a probe does),
+with nothing else: what the provider and loopback allow. The ratio is the provider's
+requests per second during the probe round over the floor's. Figures only, nothing
+asserted."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,6 +31,40 @@ from celery import Celery  # noqa: E402
 from tests.probes.provider import running_provider  # noqa: E402
 
 ENDPOINTS_PER_PASSPORT = 12
+FLOOR_SECONDS = 5.0
+# One floor client: the same chat request as a probe's, a fresh connection per request,
+# with the standard library's client (the lightest there is).
+FLOOR_CLIENT = """
+import http.client, json, sys, time, urllib.parse
+url, seconds = urllib.parse.urlsplit(sys.argv[1]), float(sys.argv[2])
+body = json.dumps(
+    {"model": "m0", "messages": [{"role": "user", "content": "Reply with the word ok."}]}
+)
+done, deadline = 0, time.monotonic() + seconds
+while time.monotonic() < deadline and done < 1_000_000:
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection.request("POST", url.path + "/chat/completions", body,
+                       {"Content-Type": "application/json", "Connection": "close"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 200, response.status
+    done += 1
+"""
+
+
+def floor_rate(provider_url: str, count: Callable[[], int]) -> float:
+    """Requests/s two plain client processes get from the provider (bounded by time)."""
+    before, started = count(), time.perf_counter()
+    clients = [
+        subprocess.Popen([PYTHON, "-c", FLOOR_CLIENT, provider_url, str(FLOOR_SECONDS)])
+        for _ in range(2)
+    ]
+    for client in clients:
+        client.wait(timeout=FLOOR_SECONDS + 60)
+    return (count() - before) / (time.perf_counter() - started)
+
+
 SEEDS = ("liquid-lfm-2-24b-a2b", "meta-llama-llama-4-maverick", "meta-llama-llama-4-scout")
 
 
@@ -91,6 +132,7 @@ def main(var_dir: Path | None = None) -> None:
                     PYTHON,
                     "-m",
                     "celery",
+                    "--quiet",  # no banner in the bench's output
                     "-A",
                     "config",
                     "worker",
@@ -106,8 +148,10 @@ def main(var_dir: Path | None = None) -> None:
                     "warning",
                 ],
                 cwd=REPO,
-                env=env,
+                # Root on this machine: Celery's warning about it is not a figure.
+                env={**env, "PYTHONWARNINGS": "ignore:You're running the worker with superuser"},
                 start_new_session=True,
+                stdout=subprocess.DEVNULL,  # "Warm shutdown"; errors go to stderr
             )
             for i in range(2)
         ]
@@ -126,12 +170,18 @@ def main(var_dir: Path | None = None) -> None:
                     break
                 time.sleep(0.1)
             elapsed = time.perf_counter() - started
+            answered = provider.count()
             peak = peak_rss_mb(workers[0].pid)
+            floor = floor_rate(provider.url, provider.count)
             print(
                 f"probes: {done} probe runs ({ENDPOINTS_PER_PASSPORT * len(SEEDS)} endpoints) in "
                 f"{elapsed:.1f} s with 2 worker processes on the "
                 f"{'Redis' if redis else 'filesystem'} broker, SQLite: {done / elapsed:.1f} probes/s "
-                f"(loopback provider answered {provider.count()} requests)"
+                f"(loopback provider answered {answered} requests: {answered / elapsed:.1f}/s)"
+            )
+            print(
+                f"probes:   floor, 2 plain client processes against the same provider: "
+                f"{floor:.1f} requests/s; ratio {answered / elapsed / floor:.2f}"
             )
             print(f"probes: one worker's peak RSS {peak:.0f} MB")
         finally:
