@@ -324,6 +324,10 @@ MATCH_FEEDBACK_TTL = env_int("MATCH_FEEDBACK_TTL", 7 * 24 * 3600)
 MATCH_WARM_ON_START = env_bool("MATCH_WARM_ON_START", True)
 # torch's threads per process: web workers answer side by side, one query each.
 MATCH_TORCH_THREADS = env_int("MATCH_TORCH_THREADS", 1)
+# Index rows (texts: about four per capability) above which the index is approximate (an
+# inverted file of float16 vectors, matching.index): a flat scan of 400k rows reads 600 MB
+# per query. Up to it, search is exact.
+MATCH_ANN_THRESHOLD = env_int("MATCH_ANN_THRESHOLD", 20000)
 
 # Celery: Redis when CELERY_BROKER_URL is set; otherwise kombu's filesystem
 # transport under var/ (no services needed).

@@ -8,11 +8,19 @@ gets one vector: the normalised mean of its capabilities' texts, what the
 category as a whole is about; the registry as a whole gets one too. An index is saved under a folder named by
 the registry state it reflects, written to a temporary folder and renamed, so
 a reader never sees half an index.
+
+Up to MATCH_ANN_THRESHOLD rows the index is exact (a flat scan of float32 vectors). Above
+it the index is approximate: an inverted file (IVF) of about sqrt(rows) lists whose
+vectors are stored in float16, of which a search scans the NPROBE lists nearest the query
+(more when the rows are filtered, see _probes). At 100k capabilities (400k rows) a flat
+search reads 600 MB per query; this one reads about 2.5% of 300 MB, and bench/resolve_latency.py
+prints its recall@10 against the flat index in the same run.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -49,6 +57,51 @@ FILES = (
 CATEGORY_MIN_MEMBERS = 3
 CATEGORY_MAX_SHARE = 0.5
 
+# The approximate index (above MATCH_ANN_THRESHOLD rows). Measured on 400k distinct
+# vectors (the bench's texts with noise; 632 lists, float16): recall@10 against the flat
+# index 0.994 with 8 lists scanned, 1.000 with 16. On the bench's registries, where each
+# text repeats about ten times at 10k capabilities, 16 lists gave 0.975 (a list missed
+# loses every copy of a text at once) and 32 gave 1.0 (0.995 at 100k).
+NPROBE = 32
+MAX_LISTS = 4096
+# k-means wants 39 points per list at least (faiss warns below); 64 are enough to train on.
+MIN_TRAIN_PER_LIST = 39
+MAX_TRAIN_PER_LIST = 64
+# Vectors decoded at a time from float16 (category centroids, the registry's mean).
+DECODE_CHUNK = 32768
+
+
+def ann_threshold() -> int:
+    """Rows above which the index is approximate (settings.MATCH_ANN_THRESHOLD)."""
+    from django.conf import settings
+
+    return int(settings.MATCH_ANN_THRESHOLD)
+
+
+def _flat(vectors: np.ndarray, dimensions: int) -> faiss.Index:
+    index = faiss.IndexFlatIP(dimensions)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def _approximate(vectors: np.ndarray) -> faiss.IndexIVF:
+    """An inverted file of float16 vectors, inner product, reconstructible by row id."""
+    rows, dimensions = vectors.shape
+    lists = max(1, min(MAX_LISTS, math.isqrt(rows), rows // MIN_TRAIN_PER_LIST))
+    quantizer = faiss.IndexFlatIP(dimensions)
+    index = faiss.IndexIVFScalarQuantizer(
+        quantizer, dimensions, lists, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    # A fixed sample (and faiss's fixed k-means seed): the same rows give the same index.
+    sample = min(rows, lists * MAX_TRAIN_PER_LIST)
+    chosen = np.sort(np.random.default_rng(0).choice(rows, size=sample, replace=False))
+    index.train(vectors[chosen])
+    index.add(vectors)
+    index.make_direct_map()  # rows are decoded by id: category centroids
+    index.nprobe = NPROBE
+    return index
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -72,7 +125,10 @@ class CapabilityIndex:
         state: str,
         model: str,
         categories: dict[int, list[str]] | None = None,
+        approximate_above: int | None = None,
     ) -> None:
+        """`approximate_above`: rows above which the index is approximate (default:
+        settings.MATCH_ANN_THRESHOLD)."""
         self.capabilities = np.ascontiguousarray(capabilities, dtype=np.int64)
         # A capability never moves to another artifact, so the row's artifact is fixed too.
         self.artifacts = np.ascontiguousarray(artifacts, dtype=np.int64)
@@ -82,16 +138,23 @@ class CapabilityIndex:
         self.state = state
         self.model = model
         dimensions = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else DIMENSIONS
-        self._index: faiss.Index = faiss.IndexFlatIP(dimensions)
-        if len(vectors):
-            self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if approximate_above is None:
+            approximate_above = ann_threshold()
+        self._index: faiss.Index = (
+            _approximate(vectors)
+            if len(vectors) > approximate_above
+            else _flat(vectors, dimensions)
+        )
         self._rows_by_capability: dict[int, np.ndarray] | None = None
+        self._means: tuple[np.ndarray, np.ndarray] | None = None
         self._set_categories(categories or {})
+        if self.approximate:
+            self._capability_means()  # here, not on a request
 
     def _set_categories(self, categories: dict[int, list[str]]) -> None:
         """Category centroids from the rows of each category's capabilities."""
         self.categories = categories
-        vectors = self.vectors()
         present = set(self._rows_of())
         members: dict[str, list[int]] = {}
         for capability, names in categories.items():
@@ -107,10 +170,10 @@ class CapabilityIndex:
         pairs: list[tuple[int, int]] = []
         for position, name in enumerate(names):
             rows = np.concatenate([rows_of[c] for c in members[name]])
-            mean = vectors[rows].mean(axis=0)
+            mean = self._mean_of(rows)
             centroids[position] = mean / max(float(np.linalg.norm(mean)), 1e-12)
             pairs += [(c, position) for c in members[name]]
-        everything = vectors.mean(axis=0) if len(vectors) else np.zeros(centroids.shape[1], "f4")
+        everything = self._mean_of(None) if len(self) else np.zeros(centroids.shape[1], "f4")
         self.category_names = names
         self.category_vectors = centroids
         # The capabilities in no such category are measured against the registry as a whole.
@@ -120,6 +183,32 @@ class CapabilityIndex:
         self.member_capabilities = np.array([c for c, _ in pairs], dtype=np.int64)
         self.member_categories = np.array([p for _, p in pairs], dtype=np.int32)
         self._categories_of: dict[int, list[int]] | None = None
+
+    def _mean_of(self, rows: np.ndarray | None) -> np.ndarray:
+        """The mean vector of the given rows (of every row: None)."""
+        if not self.approximate:
+            vectors = self.vectors()
+            return (vectors if rows is None else vectors[rows]).mean(axis=0)
+        # Decoded from float16 a chunk at a time: never a float32 copy of the whole index.
+        count = len(self) if rows is None else len(rows)
+        total = np.zeros(self._index.d, dtype=np.float64)
+        for start in range(0, count, DECODE_CHUNK):
+            if rows is None:
+                chunk = self._index.reconstruct_n(start, min(DECODE_CHUNK, count - start))
+            else:
+                chunk = self._row_vectors(rows[start : start + DECODE_CHUNK])
+            total += chunk.sum(axis=0, dtype=np.float64)
+        return (total / max(count, 1)).astype(np.float32)
+
+    @property
+    def approximate(self) -> bool:
+        """An inverted file of float16 vectors (above MATCH_ANN_THRESHOLD rows), not exact."""
+        return isinstance(self._index, faiss.IndexIVF)
+
+    @property
+    def lists(self) -> int:
+        """The approximate index's inverted lists (0: a flat index)."""
+        return int(faiss.extract_index_ivf(self._index).nlist) if self.approximate else 0
 
     def category_similarities(
         self, query: np.ndarray, capabilities: list[int]
@@ -158,8 +247,10 @@ class CapabilityIndex:
         return int(self._index.ntotal)
 
     def vectors_by_hash(self) -> dict[bytes, np.ndarray]:
-        """Every row's vector by its text hash, for an incremental rebuild."""
-        if len(self) == 0:
+        """Every row's vector by its text hash, for an incremental rebuild. None from an
+        approximate index: it holds them in float16, and a rebuild wants the exact ones
+        (the text embedding cache has them)."""
+        if len(self) == 0 or self.approximate:
             return {}
         matrix = self._index.reconstruct_n(0, len(self))
         return {bytes(h): matrix[i] for i, h in enumerate(self.hashes)}
@@ -189,17 +280,50 @@ class CapabilityIndex:
         return np.flatnonzero(~np.isin(self.artifacts, artifacts)).astype(np.int64)
 
     def vectors(self) -> np.ndarray:
-        """Every row's vector: a read-only view of the index's own storage, no copy."""
+        """Every row's vector: a read-only view of the flat index's own storage, no copy (an
+        approximate index decodes a float32 copy of them all: not for a request's path)."""
         count, dimensions = len(self), self._index.d
         if count == 0:
             return np.zeros((0, dimensions), dtype=np.float32)
+        if self.approximate:
+            matrix = self._index.reconstruct_n(0, count)
+            matrix.flags.writeable = False
+            return matrix
         view = faiss.rev_swig_ptr(self._index.get_xb(), count * dimensions)  # type: ignore[attr-defined]
         matrix = np.asarray(view).reshape(count, dimensions)
         matrix.flags.writeable = False
         return matrix
 
+    def _capability_means(self) -> tuple[np.ndarray, np.ndarray]:
+        """An approximate index's capabilities (sorted) and the mean of each one's row
+        vectors, in float16: the mean similarity over a capability's rows is the similarity
+        to their mean, and decoding every row of a resolve's candidates took 21 ms a call at
+        100k capabilities (faiss decodes row by row). Computed once, from the stored rows."""
+        if self._means is None:
+            keys, inverse, counts = np.unique(
+                self.capabilities, return_inverse=True, return_counts=True
+            )
+            sums = np.zeros((len(keys), self._index.d), dtype=np.float64)
+            for start in range(0, len(self), DECODE_CHUNK):
+                chunk = self._index.reconstruct_n(start, min(DECODE_CHUNK, len(self) - start))
+                positions = inverse[start : start + len(chunk)]
+                order = np.argsort(positions, kind="stable")
+                present, bounds = np.unique(positions[order], return_index=True)
+                sums[present] += np.add.reduceat(chunk[order], bounds, axis=0, dtype=np.float64)
+            self._means = (keys, (sums / counts[:, None]).astype(np.float16))
+        return self._means
+
     def mean_similarities(self, query: np.ndarray, capabilities: list[int]) -> dict[int, float]:
         """The query's mean similarity over all text rows of each given capability."""
+        if self.approximate:
+            keys, means = self._capability_means()
+            wanted = np.asarray(capabilities, dtype=np.int64)
+            positions = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+            known = keys[positions] == wanted if len(keys) else np.zeros(len(wanted), bool)
+            similarities = means[positions[known]].astype(np.float32) @ np.asarray(
+                query, dtype=np.float32
+            ).reshape(-1)
+            return dict(zip(wanted[known].tolist(), similarities.tolist(), strict=True))
         rows_of = self._rows_of()
         groups = [rows_of.get(c) for c in capabilities]
         present = [(c, g) for c, g in zip(capabilities, groups, strict=True) if g is not None]
@@ -207,17 +331,52 @@ class CapabilityIndex:
             return {}
         rows = np.concatenate([g for _, g in present])
         sizes = np.array([len(g) for _, g in present])
-        similarities = self.vectors()[rows] @ np.asarray(query, dtype=np.float32).reshape(-1)
+        similarities = self._row_vectors(rows) @ np.asarray(query, dtype=np.float32).reshape(-1)
         sums = np.add.reduceat(similarities, np.concatenate(([0], np.cumsum(sizes)[:-1])))
         return {
             c: float(total / size) for (c, _), total, size in zip(present, sums, sizes, strict=True)
         }
+
+    def _row_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The given rows' vectors (decoded from float16 by an approximate index)."""
+        if not self.approximate:
+            return self.vectors()[rows]
+        if len(rows) == 0:
+            return np.zeros((0, self._index.d), dtype=np.float32)
+        return self._index.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64))
+
+    def _probes(self, *, k: int, selected: int) -> int:
+        """Lists an approximate search scans: NPROBE for the k nearest of every row; more
+        when only `selected` rows may be returned (the nearest of a tenth of the rows lie
+        about ten times deeper), and enough for the lists to hold about 2k selected rows."""
+        lists, total = self.lists, len(self)
+        share = total / max(selected, 1)
+        deep = math.ceil(2 * k * share * lists / total)
+        return min(lists, max(math.ceil(NPROBE * share), deep))
+
+    def nearest(self, query: np.ndarray, *, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest rows' ids and similarities, best first (the bench compares an
+        approximate index with the flat one by these)."""
+        if len(self) == 0 or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        k = min(k, len(self))
+        if self.approximate:
+            params = faiss.SearchParametersIVF()  # type: ignore[call-arg]
+            params.nprobe = self._probes(k=k, selected=len(self))
+            scores, ids = self._index.search(query, k, params=params)
+        else:
+            scores, ids = self._index.search(query, k)
+        valid = ids[0] >= 0
+        return ids[0][valid].astype(np.int64), scores[0][valid]
 
     def search(self, query: np.ndarray, *, k: int, rows: np.ndarray | None = None) -> list[Hit]:
         """The best of the k nearest rows per capability, optionally among `rows` only."""
         if len(self) == 0 or k <= 0 or (rows is not None and len(rows) == 0):
             return []
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if self.approximate:
+            return self._search_approximate(query, k=k, rows=rows)
         if rows is None:
             k = min(k, len(self))
             scores, ids = self._index.search(query, k)
@@ -227,22 +386,50 @@ class CapabilityIndex:
             scores, ids = self._index.search(query, k, params=params)
         return self._hits(scores[0], ids[0])
 
+    def _search_approximate(
+        self, query: np.ndarray, *, k: int, rows: np.ndarray | None
+    ) -> list[Hit]:
+        selected = len(self) if rows is None else len(rows)
+        k = min(k, selected)
+        params = faiss.SearchParametersIVF()  # type: ignore[call-arg]
+        params.nprobe = self._probes(k=k, selected=selected)
+        if rows is not None:
+            # A bitmap: one bit test per scanned vector, built in one pass over `rows`.
+            chosen = np.zeros(len(self), dtype=bool)
+            chosen[rows] = True
+            bitmap = np.packbits(chosen, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # type: ignore[attr-defined]
+            params.sel = selector
+        scores, ids = self._index.search(query, k, params=params)
+        return self._hits(scores[0], ids[0])
+
     def _hits(self, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
         """Hits in order, keeping each capability's best row only (the rest add nothing)."""
         valid = ids >= 0
         scores, ids = scores[valid], ids[valid]
-        _, first = np.unique(self.capabilities[ids], return_index=True)
+        capabilities = self.capabilities[ids]
+        _, first = np.unique(capabilities, return_index=True)
         first.sort()
+        rows = ids[first]
+        # Columns to Python values in one pass each: up to thousands of hits per search.
         return [
             Hit(
-                row=int(ids[i]),
-                capability=int(self.capabilities[ids[i]]),
-                artifact=int(self.artifacts[ids[i]]),
-                kind=KINDS[int(self.kinds[ids[i]])],
-                text_index=int(self.text_indexes[ids[i]]),
-                similarity=float(scores[i]),
+                row=row,
+                capability=capability,
+                artifact=artifact,
+                kind=KINDS[kind],
+                text_index=text_index,
+                similarity=similarity,
             )
-            for i in first
+            for row, capability, artifact, kind, text_index, similarity in zip(
+                rows.tolist(),
+                capabilities[first].tolist(),
+                self.artifacts[rows].tolist(),
+                self.kinds[rows].tolist(),
+                self.text_indexes[rows].tolist(),
+                scores[first].tolist(),
+                strict=True,
+            )
         ]
 
     def save(self, folder: Path) -> Path:
@@ -268,6 +455,7 @@ class CapabilityIndex:
                         "state": self.state,
                         "model": self.model,
                         "rows": len(self),
+                        "approximate": self.approximate,
                     }
                 )
             )
@@ -295,6 +483,8 @@ class CapabilityIndex:
         meta = json.loads((path / "meta.json").read_text())
         index = cls.__new__(cls)
         index._index = faiss.read_index(str(path / "vectors.faiss"))
+        if isinstance(index._index, faiss.IndexIVF):
+            index._index.nprobe = NPROBE
         index.capabilities = np.load(path / "capabilities.npy")
         index.artifacts = np.load(path / "artifacts.npy")
         index.kinds = np.load(path / "kinds.npy")
@@ -303,8 +493,11 @@ class CapabilityIndex:
         index.state = meta["state"]
         index.model = meta["model"]
         index._rows_by_capability = None
+        index._means = None
         pairs = json.loads((path / "categories.json").read_text())
         index._set_categories({int(pk): names for pk, names in pairs})
+        if index.approximate:
+            index._capability_means()  # here, not on a request
         return index
 
 
