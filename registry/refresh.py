@@ -101,12 +101,7 @@ def artifacts_refresh(
             ids |= set(claim())
         if not ids:
             return report
-        locked = list(
-            Artifact.objects.select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        locked = artifacts_lock(artifact_ids=ids)
         # Read the rows only once they are locked, in a statement of their own: on
         # PostgreSQL a row read in the statement that waited for the lock (trust,
         # joined) comes from the snapshot taken before the wait, and saving it
@@ -124,6 +119,21 @@ def artifacts_refresh(
             if signed:
                 report.signed.add(artifact.pk)
     return report
+
+
+def artifacts_lock(*, artifact_ids: Iterable[int]) -> list[int]:
+    """Lock these artifacts' rows in primary-key order (the order every writer takes them
+    in); returns the ids that exist, in that order. Caller is inside a transaction.
+
+    For a writer that changes capabilities in a transaction of its own and leaves trust
+    and signing to a later artifacts_refresh of the same artifacts (matching's outcomes).
+    """
+    return list(
+        Artifact.objects.select_for_update()
+        .filter(pk__in=set(artifact_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def artifacts_unsigned() -> list[int]:
