@@ -20,18 +20,16 @@ publishing leaves the OutcomesPending rows, and the next round publishes them.
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from core.time import timestamp
 from passports.services import signing_ready
 from registry.models import Artifact, Capability
-from registry.refresh import artifacts_lock, artifacts_refresh
+from registry.refresh import artifacts_lock, artifacts_refresh, refresh_yield
 from registry.trust import artifact_success_rate, capability_success_rate
 
 from .models import Feedback, OutcomesPending, ResolveLog
@@ -121,18 +119,16 @@ def outcomes_count(*, batch: int = 100_000, now: datetime | None = None) -> int:
 
 def outcomes_publish(*, now: datetime | None = None) -> int:
     """Step 2: refresh each OutcomesPending artifact (trust, content, at most one signed
-    version) in a transaction of its own, which takes its pending row. On SQLite, where a
-    transaction is the database's one writer, it pauses OUTCOMES_PUBLISH_PAUSE_SECONDS
-    between artifacts so that a waiting request's write goes first.
+    version) in a transaction of its own, which takes its pending row; between two,
+    registry.refresh.refresh_yield lets a waiting request write first (SQLite).
     Returns the number of versions signed."""
     pending = list(
         OutcomesPending.objects.order_by("artifact_id").values_list("artifact_id", flat=True)
     )
-    pause = settings.OUTCOMES_PUBLISH_PAUSE_SECONDS if connection.vendor == "sqlite" else 0.0
     signed = 0
     for position, artifact_id in enumerate(pending):
-        if position and pause > 0:
-            time.sleep(pause)
+        if position:
+            refresh_yield()
 
         def claim(artifact_id: int = artifact_id) -> list[int]:
             # The artifact first, then its pending row: the order outcomes_count takes
