@@ -1,9 +1,11 @@
 """Resolve latency with a busy Celery worker beside the server, against its floor.
 
 One client resolves the 20 everyday needs of bench/resolve_latency.py one after another
-over HTTP (gunicorn, 2 workers, throttles off, 127.0.0.1), `--rounds` times:
+over HTTP (gunicorn, 2 workers, throttles off, 127.0.0.1), `--rounds` times each way, the
+two ways taking turns round by round so that a change in the machine's load meets both:
 
-- floor: no Celery worker running;
+- floor: the Celery worker stopped (SIGSTOP to its process group, once it has finished
+  every round it was sent: it holds no transaction and takes no CPU);
 - busy: a real Celery worker (`celery -A config worker --concurrency 2`, as bin/serve.py
   starts it, on kombu's filesystem broker under the registry's VAR_DIR) and, after every
   resolve, `matching.apply_outcomes` sent to it: the worker counts each resolve into the
@@ -120,12 +122,27 @@ class Worker:
         lines = self.log.read_bytes().splitlines()
         return sum(b"matching.apply_outcomes[" in line and b"succeeded" in line for line in lines)
 
+    def drain(self) -> None:
+        """Wait (at most DRAIN_SECONDS) until every round sent has finished."""
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while self.finished() < self.sent and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def pause(self) -> None:
+        """Stop the worker once it is idle: the floor's rounds run without it."""
+        self.drain()
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is None:
             return
-        deadline = time.monotonic() + DRAIN_SECONDS
-        while self.finished() < self.sent and time.monotonic() < deadline:
-            time.sleep(0.5)
+        self.resume()
+        self.drain()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
@@ -142,13 +159,18 @@ def run(var_dir: Path, rounds: int) -> None:
     )
     env.pop("CELERY_BROKER_URL", None)  # the filesystem broker under VAR_DIR, as `make run`
     worker = Worker(env, var_dir)
+    floor: list[float] = []
+    busy: list[float] = []
     with gunicorn(env, workers=2) as base, httpx.Client(base_url=base, timeout=120) as http:
         _resolve_all(http, 1)  # warm: every need once
-        floor = _resolve_all(http, rounds)
         versions = _count(var_dir, "passports_passportversion")
         worker.start()
         try:
-            busy = _resolve_all(http, rounds, after=worker.send_round)
+            for _ in range(rounds):
+                worker.pause()
+                floor += _resolve_all(http, 1)
+                worker.resume()
+                busy += _resolve_all(http, 1, after=worker.send_round)
         finally:
             worker.stop()
         signed = _count(var_dir, "passports_passportversion") - versions
