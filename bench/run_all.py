@@ -20,6 +20,7 @@ import pages  # noqa: E402
 import passport_requests  # noqa: E402
 import probe_throughput  # noqa: E402
 import resolve_latency  # noqa: E402
+import resolve_stalls  # noqa: E402
 import verify  # noqa: E402
 
 if __name__ == "__main__":
@@ -32,6 +33,7 @@ if __name__ == "__main__":
         match_quality.main(var_dir)
         match_catalog.main(var_dir)
         resolve_latency.main([])
+        resolve_stalls.main(var_dir)
         probe_throughput.main()
         if "--load" in sys.argv[1:]:
             # Its own process: it reads the resolve log through Django, which an earlier

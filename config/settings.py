@@ -392,6 +392,10 @@ PROBE_ALLOW_LOOPBACK = env_bool("PROBE_ALLOW_LOOPBACK", False)
 # Resolves and feedback are counted into passports once per round: at most one new
 # version per passport per round from them, however many resolves happened.
 OUTCOMES_INTERVAL_SECONDS = env_int("OUTCOMES_INTERVAL_SECONDS", 3600)
+# Outcome and probe rounds sign each passport in a transaction of its own; on SQLite (one
+# writer at a time) they wait this long between two, so a resolve waiting to write its
+# log goes first instead of waiting for the whole round (registry.refresh.refresh_yield).
+REFRESH_PAUSE_SECONDS = float(env_str("REFRESH_PAUSE_SECONDS", "0.05"))
 CELERY_BEAT_SCHEDULE = {
     "probes-round": {"task": "probes.schedule", "schedule": float(PROBE_INTERVAL_SECONDS)},
     "log-witnesses": {

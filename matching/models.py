@@ -93,3 +93,20 @@ class FeedbackWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_key[:12]} {self.slug}"
+
+
+class OutcomesPending(models.Model):
+    """An artifact whose capabilities have counted outcomes that its trust and signed
+    document do not show yet.
+
+    outcomes.outcomes_apply counts resolves and feedback into capabilities in one short
+    transaction and leaves one of these per artifact it touched; it then refreshes each
+    (trust, content, a signed version) in a transaction of its own and deletes the row in
+    that same transaction. A row left by a failure is taken by the next round.
+    """
+
+    artifact = models.OneToOneField("registry.Artifact", on_delete=models.CASCADE, related_name="+")
+    counted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"outcomes pending for artifact {self.artifact_id}"

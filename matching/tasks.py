@@ -7,7 +7,11 @@ from celery import shared_task
 from core.tasks import send_quietly
 
 
-@shared_task(name="matching.apply_outcomes", acks_late=True, time_limit=300, soft_time_limit=240)
+# time_limit: a round signs each passport in a transaction of its own with a pause between
+# two (registry.refresh.refresh_yield); one that touched every passport of a full registry
+# takes minutes. Stopped by the limit, it loses nothing: what it did not publish stays
+# OutcomesPending for the next round.
+@shared_task(name="matching.apply_outcomes", acks_late=True, time_limit=900, soft_time_limit=840)
 def apply_match_outcomes() -> int:
     from .outcomes import outcomes_apply
 

@@ -121,6 +121,12 @@ def _active_pair() -> tuple[SigningKey, KeyPair]:
     return active, pair
 
 
+def signing_ready() -> None:
+    """Raise SigningUnavailable unless a version could be signed now (the active key and
+    its private key file): a caller checks before it commits work that signing completes."""
+    _active_pair()
+
+
 @dataclass(frozen=True)
 class Published:
     version: PassportVersion

@@ -1,9 +1,9 @@
 """Probe results into the passport: window aggregates, trust score, a new signed version.
 
 Finished runs are claimed with a conditional UPDATE (applied_at) inside
-registry.refresh.artifacts_refresh's transaction; each touched artifact is
-recomputed from its whole window under its row lock, and the refresh signs a
-version only when a published value changed.
+registry.refresh.artifacts_refresh's transaction, one transaction per artifact;
+each touched artifact is recomputed from its whole window under its row lock, and
+the refresh signs a version only when a published value changed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.time import timestamp
 from registry.models import Artifact, Capability, ProviderEndpoint
-from registry.refresh import artifacts_refresh
+from registry.refresh import artifacts_refresh, refresh_yield
 from registry.trust import artifact_success_rate, capability_success_rate
 
 from .kinds import capability_kinds
@@ -104,34 +104,35 @@ def probe_outcomes_apply(*, now: datetime | None = None, batch: int = 5000) -> i
         .values_list("pk", "artifact_id")[:batch]
     )
     ready = _settled({artifact_id for _pk, artifact_id in pending}, now)
-    ids = [pk for pk, artifact_id in pending if artifact_id in ready]
-    if not ids:
-        return 0
-    claimed = 0
+    runs_of: dict[int, list[int]] = defaultdict(list)
+    for pk, artifact_id in pending:
+        if artifact_id in ready:
+            runs_of[artifact_id].append(pk)
+    claimed = signed = 0
+    # One transaction per artifact (its runs claimed and applied together, one version at
+    # most), not one for the round: on SQLite a transaction holds every other writer, a
+    # resolve logging itself included, and a round over many passports took seconds.
+    for position, (artifact_id, ids) in enumerate(sorted(runs_of.items())):
+        if position:
+            refresh_yield()
 
-    def claim() -> set[int]:
-        # Inside the refresh's transaction: a failure leaves the runs unapplied.
-        nonlocal claimed
-        claimed = ProbeRun.objects.filter(pk__in=ids, applied_at__isnull=True).update(
-            applied_at=now
-        )
-        if not claimed:
-            return set()
-        return set(
-            ProbeRun.objects.filter(pk__in=ids, applied_at=now).values_list(
-                "artifact_id", flat=True
+        def claim(artifact_id: int = artifact_id, ids: list[int] = ids) -> set[int]:
+            # Inside the refresh's transaction: a failure leaves the runs unapplied.
+            nonlocal claimed
+            taken = ProbeRun.objects.filter(pk__in=ids, applied_at__isnull=True).update(
+                applied_at=now
             )
-        )
+            claimed += taken
+            return {artifact_id} if taken else set()
 
-    refreshed = artifacts_refresh(
-        claim=claim,
-        apply=lambda artifact: probe_evidence_apply(artifact=artifact, now=now),
-        now=now,
-    )
-    if refreshed.signed:
-        logger.info(
-            "probes: %d runs applied, %d passports re-signed", claimed, len(refreshed.signed)
+        refreshed = artifacts_refresh(
+            claim=claim,
+            apply=lambda artifact: probe_evidence_apply(artifact=artifact, now=now),
+            now=now,
         )
+        signed += len(refreshed.signed)
+    if signed:
+        logger.info("probes: %d runs applied, %d passports re-signed", claimed, signed)
     return claimed
 
 

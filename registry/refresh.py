@@ -27,6 +27,7 @@ artifact once, so a fresh install serves every passport at version 1.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -34,7 +35,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -101,12 +103,7 @@ def artifacts_refresh(
             ids |= set(claim())
         if not ids:
             return report
-        locked = list(
-            Artifact.objects.select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        locked = artifacts_lock(artifact_ids=ids)
         # Read the rows only once they are locked, in a statement of their own: on
         # PostgreSQL a row read in the statement that waited for the lock (trust,
         # joined) comes from the snapshot taken before the wait, and saving it
@@ -124,6 +121,31 @@ def artifacts_refresh(
             if signed:
                 report.signed.add(artifact.pk)
     return report
+
+
+def artifacts_lock(*, artifact_ids: Iterable[int]) -> list[int]:
+    """Lock these artifacts' rows in primary-key order (the order every writer takes them
+    in); returns the ids that exist, in that order. Caller is inside a transaction.
+
+    For a writer that changes capabilities in a transaction of its own and leaves trust
+    and signing to a later artifacts_refresh of the same artifacts (matching's outcomes).
+    """
+    return list(
+        Artifact.objects.select_for_update()
+        .filter(pk__in=set(artifact_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def refresh_yield() -> None:
+    """Between two refreshes of a background round: on SQLite, where a transaction is the
+    database's one writer, wait REFRESH_PAUSE_SECONDS so that a request waiting to write
+    (a resolve logs itself) goes first. SQLite's busy handler retries every few to 100 ms;
+    a writer that begins again at once could keep it waiting for the whole round.
+    PostgreSQL locks rows: nothing waits there, and this returns at once."""
+    if connection.vendor == "sqlite" and settings.REFRESH_PAUSE_SECONDS > 0:
+        time.sleep(settings.REFRESH_PAUSE_SECONDS)
 
 
 def artifacts_unsigned() -> list[int]:
