@@ -382,13 +382,13 @@ def passport_import(
         kept: list[Capability] = []
         added: list[Capability] = []
         for cap_values in rows.capabilities:
-            cap = existing.get(cap_values["capability_id"])
-            if cap is None:
+            current = existing.get(cap_values["capability_id"])
+            if current is None:
                 added.append(Capability(artifact=artifact, **cap_values))
                 continue
             for key, value in cap_values.items():
-                setattr(cap, key, value)
-            kept.append(cap)
+                setattr(current, key, value)
+            kept.append(current)
         # Two statements for every capability, not one per capability. Bulk writes send
         # no post_save, so the capability-text clock moves here, once (registry.signals).
         if kept:
