@@ -52,6 +52,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--skip-catalogs", action="store_true")
+        parser.add_argument(
+            "--skip-index",
+            action="store_true",
+            help="leave the matching index to `build_index` (or the first resolve)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -76,7 +81,8 @@ class Command(BaseCommand):
             step.done(signed)
         if signed:
             self.stdout.write(f"signed {signed} passport versions")
-        self.build_index()
+        if not options["skip_index"]:
+            self.build_index()
 
     def progress(self, label: str, *, unit: str) -> Progress:
         """A bar on stderr when it is a terminal, else one summary line there when done:
