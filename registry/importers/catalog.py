@@ -9,7 +9,7 @@ from typing import Any
 
 from ..listings import family_sync
 from ..models import Artifact, ImportWarning, ProviderEndpoint
-from ..refresh import artifacts_refresh
+from ..refresh import artifact_refresh_later, artifacts_refresh
 from ..services import facets_sync
 from .derive import CatalogFacts, per_million
 
@@ -137,12 +137,21 @@ def stated_price_check(*, artifact: Artifact, source: str) -> None:
     )
 
 
-def artifact_finish(*, artifact: Artifact) -> bool:
+def artifact_finish(*, artifact: Artifact, written: bool) -> bool:
     """Re-derive what follows from new facts and endpoints. True if published content changed.
 
     Facets are synced under the refresh's row lock; trust, content and the
     signature are registry.refresh's. Caller holds the artifact's transaction.
+    Under `signing_deferred()` (bootstrap) trust, content and the signature wait for
+    the one pass after every catalog is in, and `written` (the import changed the
+    artifact's passport, facts or endpoints) stands for "content changed": what
+    follows from an artifact nothing was written to is unchanged.
     """
+    if artifact_refresh_later(artifact_id=artifact.pk, written=written):
+        artifact.refresh_from_db()
+        facets_sync(artifact=artifact)
+        family_sync(artifact=artifact)
+        return written
 
     def apply(locked: Artifact) -> None:
         facets_sync(artifact=locked)

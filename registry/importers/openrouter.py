@@ -175,13 +175,13 @@ def _apply_variant(
     ):
         artifact_merge(source=duplicate, target=artifact, variant=listing.variant)
         status = "merged"
-    catalog_endpoint_upsert(
+    written = catalog_endpoint_upsert(
         artifact=artifact,
         source=Source.OPENROUTER,
         source_key=record_id,
         values=_endpoint_values(record_id, facts, listing.variant),
     )
-    artifact_finish(artifact=artifact)
+    artifact_finish(artifact=artifact, written=written or status != "offer")
     return status
 
 
@@ -199,7 +199,7 @@ def _apply(
         Artifact.objects.filter(openrouter_id=model_id).first()
         or Artifact.objects.filter(slug=slug).first()
     )
-    created = False
+    created = written = False
     owned = artifact is None or artifact.source == Source.OPENROUTER
     newer_held = bool(artifact and artifact.facts_as_of and as_of and artifact.facts_as_of > as_of)
     if owned and not newer_held:
@@ -217,17 +217,22 @@ def _apply(
         )
         outcome = passport_import(document=document, source=Source.OPENROUTER, refresh=False)
         created = outcome.status == "created"
+        written = outcome.status != "unchanged"
         artifact = Artifact.objects.get(slug=outcome.slug)
     assert artifact is not None
     if artifact.openrouter_id != model_id and not artifact.openrouter_id:
         artifact.openrouter_id = model_id
         artifact.save(update_fields=["openrouter_id", "updated_at"])
+        written = True
     if owned and not newer_held and artifact.description != facts.description:
         artifact.description = facts.description
         artifact.save(update_fields=["description", "updated_at"])
-    facts_apply(artifact=artifact, values=fact_values(facts, source=Source.OPENROUTER, as_of=as_of))
+        written = True
+    written |= facts_apply(
+        artifact=artifact, values=fact_values(facts, source=Source.OPENROUTER, as_of=as_of)
+    )
     if not newer_held and record_id is None:
-        catalog_endpoint_upsert(
+        written |= catalog_endpoint_upsert(
             artifact=artifact,
             source=Source.OPENROUTER,
             source_key=model_id,
@@ -235,7 +240,7 @@ def _apply(
         )
     if not owned:
         stated_price_check(artifact=artifact, source=Source.OPENROUTER)
-    changed = artifact_finish(artifact=artifact)
+    changed = artifact_finish(artifact=artifact, written=written)
     if created:
         return "created"
     return "updated" if changed else "unchanged"

@@ -193,18 +193,19 @@ def _endpoints_attach(
     attached: list[tuple[Entry, str, int]],
     summary: ImportSummary,
     progress: Callable[[int], None] | None,
-) -> set[int]:
-    """Upsert each attached entry's endpoint; the pks of the artifacts that gained one.
+) -> dict[int, bool]:
+    """Upsert each attached entry's endpoint; the pks of the artifacts that gained one
+    (and whether anything of theirs was written).
 
     Those artifacts are finished later, once each, by `_touched_finish`.
     """
-    touched: set[int] = set()
+    touched: dict[int, bool] = {}  # pk -> whether an endpoint of it was written
     for entry, rule, pk in attached:
         facts = entry_facts(entry, entry.model)
         try:
             with transaction.atomic():
                 artifact = Artifact.objects.select_for_update().get(pk=pk)
-                catalog_endpoint_upsert(
+                written = catalog_endpoint_upsert(
                     artifact=artifact,
                     source=Source.LITELLM,
                     source_key=entry.key,
@@ -213,7 +214,7 @@ def _endpoints_attach(
         except DocumentRejected as exc:
             summary.reject(entry.key, exc.message, exc.field)
             continue
-        touched.add(pk)
+        touched[pk] = touched.get(pk, False) or written
         summary.count("endpoint")
         if progress:
             progress(1)
@@ -316,24 +317,27 @@ def _own_artifact_write(
     with transaction.atomic():
         outcome = passport_import(document=document, source=Source.LITELLM, refresh=False)
         artifact = Artifact.objects.get(slug=outcome.slug)
-        facts_apply(artifact=artifact, values=fact_values(facts, source=Source.LITELLM, as_of=None))
+        written = outcome.status != "unchanged"
+        written |= facts_apply(
+            artifact=artifact, values=fact_values(facts, source=Source.LITELLM, as_of=None)
+        )
         for entry in entries:
-            catalog_endpoint_upsert(
+            written |= catalog_endpoint_upsert(
                 artifact=artifact,
                 source=Source.LITELLM,
                 source_key=entry.key,
                 values=endpoint_values(entry, entry_facts(entry, entry.model), "own"),
             )
-        changed = artifact_finish(artifact=artifact)
+        changed = artifact_finish(artifact=artifact, written=written)
     status = "created" if outcome.status == "created" else ("updated" if changed else "unchanged")
     return artifact.pk, status
 
 
-def _touched_finish(*, touched: set[int], summary: ImportSummary) -> None:
+def _touched_finish(*, touched: dict[int, bool], summary: ImportSummary) -> None:
     """Finish each existing artifact that gained endpoints, in its own transaction."""
     for pk in sorted(touched):
         with transaction.atomic():
             artifact = Artifact.objects.select_for_update().get(pk=pk)
-            changed = artifact_finish(artifact=artifact)
+            changed = artifact_finish(artifact=artifact, written=touched[pk])
         if changed:
             summary.count("artifacts updated")

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
+from core.progress import Progress
 from passports.canonical import DocumentError, parse_json
 from passports.log import log_repair
 from registry.importers.derive import IMPORTER_VERSION
@@ -51,6 +52,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--skip-catalogs", action="store_true")
+        parser.add_argument(
+            "--skip-index",
+            action="store_true",
+            help="leave the matching index to `build_index` (or the first resolve)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -70,13 +76,23 @@ class Command(BaseCommand):
         # seed and catalog rows happened to pass through.
         with signing_deferred():
             self.import_all(options)
-        signed = versions_sign_pending()
+        with self.progress("signing", unit="versions") as step:
+            signed = versions_sign_pending(on_total=step.total, progress=step.advance)
+            step.done(signed)
         if signed:
             self.stdout.write(f"signed {signed} passport versions")
-        self.build_index()
+        if not options["skip_index"]:
+            self.build_index()
+
+    def progress(self, label: str, *, unit: str) -> Progress:
+        """A bar on stderr when it is a terminal, else one summary line there when done:
+        stdout keeps the report (the summaries) alone."""
+        return Progress(getattr(self.stderr, "_out", self.stderr), label=label, unit=unit)
 
     def import_all(self, options: dict[str, Any]) -> None:
-        summary = passports_import_paths(paths=[str(SEED_DIR)])
+        with self.progress("passports", unit="records") as step:
+            summary = passports_import_paths(paths=[str(SEED_DIR)], progress=step.advance)
+            step.done(summary.records)
         self.say(summary)
         if options["skip_catalogs"]:
             return
@@ -109,8 +125,11 @@ class Command(BaseCommand):
             self.import_once(Source.LITELLM, label, data)
 
     def build_index(self) -> None:
-        # matching's own command: the registry layer never imports matching.
-        call_command("build_index", if_stale=True, stdout=self.stdout)
+        # matching's own command: the registry layer never imports matching. It encodes
+        # on every core: this process serves no requests beside it.
+        call_command(
+            "build_index", if_stale=True, all_cores=True, stdout=self.stdout, stderr=self.stderr
+        )
 
     def import_once(self, source: str, label: str, data: bytes) -> None:
         digest = hashlib.sha256(data).hexdigest()
@@ -121,10 +140,11 @@ class Command(BaseCommand):
                 f"{source} {label}: already imported (sha256 {digest[:12]}), unchanged"
             )
             return
-        if source == Source.OPENROUTER:
-            summary = openrouter_import(data=data, label=label)
-        else:
-            summary = litellm_import(data=data, label=label)
+        name = Path(label).name if Path(label).is_file() else label
+        with self.progress(f"{source} {name}", unit="records") as step:
+            importer = openrouter_import if source == Source.OPENROUTER else litellm_import
+            summary = importer(data=data, label=label, progress=step.advance, on_total=step.total)
+            step.done(summary.records)
         self.say(summary)
         as_of = None
         if source == Source.OPENROUTER:
