@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from passports.models import PassportVersion
-from registry.importers.openrouter import openrouter_import
 from registry import served
+from registry.importers.openrouter import openrouter_import
 from registry.models import Artifact
 from tests.registry.test_import_catalogs import IMAGE_MODEL, MAVERICK, catalog
 
