@@ -189,7 +189,8 @@ def test_list_query_count_does_not_grow_with_page_size(
 @pytest.mark.django_db
 def test_detail_query_count_is_constant(seeds: list[str], many: None, api: Any) -> None:
     served.passports.clear()
-    first, again = [], []
+    first: list[int] = []
+    again: list[int] = []
     for counts in (first, again):
         for slug in ("acme-model-01", "meta-llama-llama-4-maverick", "liquid-lfm-2-24b-a2b"):
             with CaptureQueriesContext(connection) as queries:
