@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
@@ -30,21 +29,24 @@ class StrictPagination(PageNumberPagination):
             )
         return size
 
-    def paginate_values(
-        self, queryset: QuerySet[Any], request: Request, fields: Sequence[str]
-    ) -> list[tuple[Any, ...]]:
-        """The page's rows as `values_list(*fields)` tuples, no model instance per row; then
-        `get_paginated_response` as after `paginate_queryset`. The database orders the
-        narrow (pk) rows and reads the wide columns of the page's rows only: sorting every
-        listed row with its JSON columns cost most of a list request
-        (bench/passport_requests.py)."""
+    def paginate_rows(
+        self,
+        request: Request,
+        read: Callable[[int, int], tuple[int | None, list[Any]]],
+        count: Callable[[], int],
+    ) -> list[Any]:
+        """The page's rows from `read(offset, size)`, which gives the count too when its
+        query counted (else None, and `count()` runs); then `get_paginated_response` as
+        after `paginate_queryset`. A page past the last is the same 404 as ever."""
         size = self.get_page_size(request)
-        paginator: Paginator[Any] = Paginator(queryset, size)
-        number = int(self.get_page_number(request, paginator))  # the count; a bad page: 4xx
-        offset = (number - 1) * size
-        page = queryset.filter(pk__in=queryset.values("pk")[offset : offset + size])
-        rows = list(page.values_list(*fields))
-        self.page = Page([], number, paginator)
+        number = plain_int(request.query_params.get(self.page_query_param, "1"))
+        rows: list[Any] = []
+        total = None
+        if number is not None and 1 <= number <= 2**31:  # else: the count, then the 4xx
+            total, rows = read((number - 1) * size, size)
+        paginator: Paginator[Any] = Paginator([], size)
+        paginator.__dict__["count"] = count() if total is None else total  # cached_property
+        self.page = Page([], int(self.get_page_number(request, paginator)), paginator)
         self.request = request
         return rows
 

@@ -45,6 +45,7 @@ from api.pagination import StrictPagination
 from core.errors import ApplicationError, NotFound
 
 from ..filters import BOOLEAN_CHOICES
+from ..list_page import passport_list_page
 from ..modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from ..models import Artifact
 from ..selectors import (
@@ -190,7 +191,14 @@ class PassportListApi(APIView):
     def get(self, request: Request) -> Response:
         queryset = passport_list(params=request.query_params)
         paginator = StrictPagination()
-        rows = paginator.paginate_values(queryset, request, LIST_FIELDS)
+        params = request.query_params
+        rows = paginator.paginate_rows(
+            request,
+            read=lambda offset, size: passport_list_page(
+                queryset=queryset, params=params, offset=offset, size=size
+            ),
+            count=queryset.count,
+        )
         base = base_url(request)
         return paginator.get_paginated_response([self.output(values, base) for values in rows])
 

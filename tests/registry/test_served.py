@@ -248,3 +248,35 @@ def test_list_bytes_equal_the_rows_rendered_from_model_instances(
         "results": [_row_as_before(a, "http://testserver") for a in artifacts],
     }
     assert response.content == JSONRenderer().render(expected)
+
+
+@pytest.mark.django_db
+def test_plain_list_is_one_query_and_past_the_last_page_still_a_404(
+    seeds: list[str], api: Any
+) -> None:
+    counts = []
+    for params in ({"page_size": "1"}, {"page_size": "2", "page": "2"}, {"ordering": "-name"}):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get("/api/v1/passport", params)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    # The page's rows and the count in one query (registry/list_page.py).
+    assert counts == [1, 1, 1]
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/passport", {"page": "3", "page_size": "2"})
+    assert (response.status_code, response.json()["error"]) == (
+        404,
+        {"code": "not_found", "message": "page 3 is past the last page (2)", "field": "page"},
+    )
+    assert len(queries) == 2  # no rows, so the count alone for the message
+    huge = api.get("/api/v1/passport", {"page": str(10**19 - 1), "page_size": "100"})
+    assert (huge.status_code, huge.json()["error"]["field"]) == (404, "page")
+
+
+@pytest.mark.django_db
+def test_empty_list_is_page_one_of_nothing(api: Any) -> None:
+    response = api.get("/api/v1/passport")
+    assert (response.status_code, response.json()) == (
+        200,
+        {"count": 0, "next": None, "previous": None, "results": []},
+    )
