@@ -68,15 +68,23 @@ def _converted(rows: Sequence[Sequence[Any]], columns: Sequence[Any]) -> list[tu
     return result
 
 
+def plain_ordering(params: Mapping[str, Any]) -> str | None:
+    """The ordering of a plain list (no filter, a valid or no `ordering`), else None: then
+    `passport_list` builds (or refuses) the filtered query."""
+    ordering = params.get("ordering") or DEFAULT_ORDERING
+    return None if _filtered(params) or ordering not in ORDERINGS else ordering
+
+
 def passport_list_page(
-    *, queryset: QuerySet[Artifact], params: Mapping[str, Any], offset: int, size: int
+    *, queryset: QuerySet[Artifact] | None, ordering: str | None, offset: int, size: int
 ) -> tuple[int | None, list[tuple[Any, ...]]]:
     """(the list's count, or None when this query did not count it; the page's rows as
-    LIST_FIELDS tuples). `queryset` is `passport_list(params=params)`, which validated them."""
-    if _filtered(params):
+    LIST_FIELDS tuples): a plain list's in its `ordering`, else `queryset`'s page, which is
+    `passport_list(params=params)`."""
+    if ordering is None:
+        assert queryset is not None
         page = queryset.filter(pk__in=queryset.values("pk")[offset : offset + size])
         return None, list(page.values_list(*LIST_FIELDS))
-    ordering = params.get("ordering") or DEFAULT_ORDERING
     sql, sql_params, columns = _plain_page_sql(connection.vendor, ordering, offset, size)
     with connection.cursor() as cursor:
         cursor.execute(sql, sql_params)

@@ -45,7 +45,7 @@ from api.pagination import StrictPagination
 from core.errors import ApplicationError, NotFound
 
 from ..filters import BOOLEAN_CHOICES
-from ..list_page import passport_list_page
+from ..list_page import passport_list_page, plain_ordering
 from ..modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from ..models import Artifact
 from ..selectors import (
@@ -189,15 +189,19 @@ class PassportListApi(APIView):
         responses={200: _PAGE, **errors(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
-        queryset = passport_list(params=request.query_params)
-        paginator = StrictPagination()
         params = request.query_params
+        # A plain list (no filter) needs no queryset: its SQL is kept (registry.list_page).
+        ordering = plain_ordering(params)
+        queryset = None if ordering else passport_list(params=params)
+        paginator = StrictPagination()
         rows = paginator.paginate_rows(
             request,
             read=lambda offset, size: passport_list_page(
-                queryset=queryset, params=params, offset=offset, size=size
+                queryset=queryset, ordering=ordering, offset=offset, size=size
             ),
-            count=queryset.count,
+            count=lambda: (
+                queryset if queryset is not None else passport_list(params=params)
+            ).count(),
         )
         base = base_url(request)
         return paginator.get_paginated_response([self.output(values, base) for values in rows])
