@@ -317,10 +317,11 @@ _CACHE_CONTROL = OpenApiParameter(
 
 
 class PassportDetailApi(APIView):
-    """A signed version's bytes (registry.served): one query, no parse, no render, per request."""
+    # A signed version's kept bytes (registry.served): one query, no parse, no render.
 
     @extend_schema(
         summary="A signed passport document",
+        description="`HEAD` answers with the same status and headers, without the document.",
         parameters=[
             SLUG,
             VERSION,
