@@ -8,9 +8,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -132,19 +135,24 @@ def test_a_key_rotation_leaves_the_served_versions_as_they_were(
     seeds: list[str], api: Any, seed_documents: dict[str, Any]
 ) -> None:
     before = api.get(f"/api/v1/passport/{SLUG}")
-    call_command("passport_keys", "rotate")
-    after = api.get(f"/api/v1/passport/{SLUG}")
-    assert (after["ETag"], after.content) == (before["ETag"], before.content)
-    assert after.content == fresh(SLUG)
-    doc = copy.deepcopy(seed_documents[SLUG])
-    doc["passport"]["unfragile"]["artifact"]["name"] = "Scout (renamed)"
-    passport_import(document=doc)
-    resigned = api.get(f"/api/v1/passport/{SLUG}")
-    assert resigned.content == fresh(SLUG)
-    assert (
-        json.loads(resigned.content)["passport"]["keyId"]
-        != (json.loads(before.content)["passport"]["keyId"])
-    )
+    # The session's key file outlives this test's database: its key goes back after, as a
+    # key the database no longer knows would fail every later test that signs.
+    key_file = Path(settings.PASSPORT_SIGNING_KEY_FILE)
+    saved = key_file.read_bytes()
+    try:
+        call_command("passport_keys", "rotate", stdout=StringIO())
+        after = api.get(f"/api/v1/passport/{SLUG}")
+        assert (after["ETag"], after.content) == (before["ETag"], before.content)
+        assert after.content == fresh(SLUG)
+        doc = copy.deepcopy(seed_documents[SLUG])
+        doc["passport"]["unfragile"]["artifact"]["name"] = "Scout (renamed)"
+        passport_import(document=doc)
+        resigned = api.get(f"/api/v1/passport/{SLUG}")
+        assert resigned.content == fresh(SLUG)
+        old_key = json.loads(before.content)["passport"]["keyId"]
+        assert json.loads(resigned.content)["passport"]["keyId"] != old_key
+    finally:
+        key_file.write_bytes(saved)
 
 
 @pytest.mark.django_db
