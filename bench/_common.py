@@ -1,21 +1,29 @@
-"""Helpers for benchmarks: a scratch registry, a loopback gunicorn, timing."""
+"""Helpers for benchmarks: a scratch registry, a loopback gunicorn, timing, and a figure
+printed beside its floor measured alternately in the same run."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import secrets
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+
+DURATION = 3.0  # seconds per figure and round
+ROUNDS = 3  # rounds alternate figure and floor; the median of each is printed
+CLIENTS = 4
 
 
 def scratch_env(var_dir: Path, **extra: str) -> dict[str, str]:
@@ -117,3 +125,100 @@ def gunicorn(env: dict[str, str], workers: int = 1, pids: list[int] | None = Non
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def per_second(work: Callable[[], object], duration: float = DURATION) -> float:
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < duration and done < 1_000_000:
+        work()
+        done += 1
+    return done / (time.perf_counter() - start)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def under_load(
+    request: Callable[[], None], worker: int, duration: float = DURATION
+) -> tuple[float, float]:
+    """(requests/s, requests per CPU second of the gunicorn worker) with CLIENTS threads
+    for `duration`. The second holds still when others share the CPU: it is what one
+    core would serve."""
+    counts = [0] * CLIENTS
+    deadline = time.perf_counter() + duration
+
+    def client(slot: int) -> None:
+        while time.perf_counter() < deadline and counts[slot] < 1_000_000:
+            request()
+            counts[slot] += 1
+
+    threads = [threading.Thread(target=client, args=(slot,)) for slot in range(CLIENTS)]
+    start, cpu = time.perf_counter(), cpu_seconds(worker)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done = sum(counts)
+    return done / (time.perf_counter() - start), done / max(cpu_seconds(worker) - cpu, 1e-9)
+
+
+def compare(
+    prefix: str,
+    label: str,
+    floor_label: str,
+    figure: Callable[[], tuple[float, float]],
+    floor: Callable[[], tuple[float, float]],
+    cpu: str = "/s of server CPU",
+) -> tuple[float, float]:
+    """Alternate figure and floor ROUNDS times (others share the CPU); print medians and
+    ratios: per second of wall time, and per CPU second of the server. Returns the two
+    ratios (wall, CPU)."""
+    figures, floors = [], []
+    for _ in range(ROUNDS):
+        figures.append(figure())
+        floors.append(floor())
+    ratios = []
+    for what, index in (("/s", 0), (cpu, 1)):
+        mine = statistics.median(f[index] for f in figures)
+        base = statistics.median(f[index] for f in floors)
+        print(f"{prefix}: {label}: {mine:,.0f}{what}")
+        print(f"{prefix}:   floor, {floor_label}: {base:,.0f}{what}; ratio {mine / base:.2f}")
+        ratios.append(mine / base)
+    return ratios[0], ratios[1]
+
+
+def call(
+    port: int,
+    method: str,
+    paths: str | list[str],
+    body: bytes | None = None,
+    valid: bool = False,
+    headers: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> Callable[[], None]:
+    """One request on a fresh connection (gunicorn's sync worker closes each), with
+    http.client: a lighter client than httpx, so the clients load the CPU less. With a
+    list of paths, each call takes the next one (round robin, shared by the clients)."""
+    sent = dict(headers or {})
+    if body is not None:
+        sent["Content-Type"] = "application/json"
+    rotation = [paths] if isinstance(paths, str) else list(paths)
+    turn = iter(range(1 << 62))  # next() on a range iterator is atomic under the GIL
+
+    def request() -> None:
+        path = rotation[next(turn) % len(rotation)]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            data = response.read()
+        finally:
+            connection.close()
+        assert response.status == status, (path, response.status, data[:200])
+        if valid:
+            assert json.loads(data)["valid"] is True
+
+    return request

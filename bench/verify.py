@@ -13,14 +13,10 @@ Figures are printed, never asserted."""
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +24,20 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PYTHON, REPO, child_pids, gunicorn, manage, scratch_env  # noqa: E402
+from _common import (  # noqa: E402
+    CLIENTS,
+    DURATION,
+    PYTHON,
+    REPO,
+    call,
+    child_pids,
+    compare,
+    gunicorn,
+    manage,
+    per_second,
+    scratch_env,
+    under_load,
+)
 
 sys.path.insert(0, str(REPO))
 import nacl.signing  # noqa: E402
@@ -37,89 +46,6 @@ from passports.canonical import parse_json, read_json, signed_bytes  # noqa: E40
 from passports.signing import keys_from_jwks, verify_document  # noqa: E402
 
 SLUG = "meta-llama-llama-4-maverick"
-DURATION = 3.0  # seconds per figure and round
-ROUNDS = 3  # rounds alternate figure and floor; the median of each is printed
-CLIENTS = 4
-
-
-def per_second(work: Callable[[], object], duration: float = DURATION) -> float:
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < duration and done < 1_000_000:
-        work()
-        done += 1
-    return done / (time.perf_counter() - start)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def under_load(
-    request: Callable[[], None], worker: int, duration: float = DURATION
-) -> tuple[float, float]:
-    """(requests/s, requests per CPU second of the gunicorn worker) with CLIENTS threads
-    for `duration`. The second holds still when others share the CPU: it is what one
-    core would serve."""
-    counts = [0] * CLIENTS
-    deadline = time.perf_counter() + duration
-
-    def client(slot: int) -> None:
-        while time.perf_counter() < deadline and counts[slot] < 1_000_000:
-            request()
-            counts[slot] += 1
-
-    threads = [threading.Thread(target=client, args=(slot,)) for slot in range(CLIENTS)]
-    start, cpu = time.perf_counter(), cpu_seconds(worker)
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    done = sum(counts)
-    return done / (time.perf_counter() - start), done / max(cpu_seconds(worker) - cpu, 1e-9)
-
-
-def compare(
-    label: str,
-    floor_label: str,
-    figure: Callable[[], tuple[float, float]],
-    floor: Callable[[], tuple[float, float]],
-    cpu: str = "/s of server CPU",
-) -> None:
-    """Alternate figure and floor ROUNDS times (others share the CPU); print medians and
-    ratios: per second of wall time, and per CPU second of the server."""
-    figures, floors = [], []
-    for _ in range(ROUNDS):
-        figures.append(figure())
-        floors.append(floor())
-    for what, index in (("/s", 0), (cpu, 1)):
-        mine = statistics.median(f[index] for f in figures)
-        base = statistics.median(f[index] for f in floors)
-        print(f"verify: {label}: {mine:,.0f}{what}")
-        print(f"verify:   floor, {floor_label}: {base:,.0f}{what}; ratio {mine / base:.2f}")
-
-
-def call(
-    port: int, method: str, path: str, body: bytes | None = None, valid: bool = False
-) -> Callable[[], None]:
-    """One request on a fresh connection (gunicorn's sync worker closes each), with
-    http.client: a lighter client than httpx, so the clients load the CPU less."""
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-
-    def request() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-        finally:
-            connection.close()
-        assert response.status == 200, data[:200]
-        if valid:
-            assert json.loads(data)["valid"] is True
-
-    return request
 
 
 def rate(work: Callable[[], object]) -> tuple[float, float]:
@@ -150,12 +76,14 @@ def main(var_dir: Path | None = None) -> None:
         print(f"verify: a served document of {len(body):,} bytes; {CLIENTS} clients, 1 worker")
         jwks_floor = "GET /.well-known/jwks.json, same load"
         compare(
+            "verify",
             "POST /api/v1/verify",
             jwks_floor,
             lambda: under_load(post, worker),
             lambda: under_load(keys_view, worker),
         )
         compare(
+            "verify",
             "GET /api/v1/verify?slug= (the stored signed bytes)",
             jwks_floor,
             lambda: under_load(get, worker),
@@ -170,6 +98,7 @@ def main(var_dir: Path | None = None) -> None:
     assert verify_document(read_json(body), keys).valid
     raw_floor = f"raw PyNaCl verify of the same {len(message):,} signed bytes"
     compare(
+        "verify",
         "in process: parse + canonicalise + verify (read_json, verify_document)",
         raw_floor,
         lambda: rate(lambda: verify_document(read_json(body), keys)),
@@ -177,6 +106,7 @@ def main(var_dir: Path | None = None) -> None:
         cpu="/s of CPU",
     )
     compare(
+        "verify",
         "in process: parse_json + verify_document (a parsed value: one more walk)",
         raw_floor,
         lambda: rate(lambda: verify_document(parse_json(body), keys)),

@@ -221,6 +221,10 @@ PASSPORT_MAX_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = PASSPORT_MAX_BYTES
 # Catalog files are bigger than one passport (OpenRouter's is ~1.3 MB).
 CATALOG_MAX_BYTES = env_int("CATALOG_MAX_BYTES", 64 * 1024 * 1024)
+# Each web process keeps the rendered JSON of the signed versions it served (immutable;
+# registry/served.py), least recently used out past this many MB. The full catalog's
+# ~1,400 versions take ~10 MB.
+SERVED_VERSIONS_CACHE_MB = env_int("SERVED_VERSIONS_CACHE_MB", 64)
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
 from core.errors import ApplicationError, Moved, NotFound
@@ -13,7 +16,7 @@ from passports.models import PassportVersion
 
 from .documents import links
 from .listings import current_slug
-from .models import Artifact, ArtifactFacet, ProviderEndpoint
+from .models import Artifact, ArtifactFacet, ImportWarning, ProviderEndpoint
 from .search import capability_matches, search_condition, search_relevance, search_terms
 
 ORDERINGS: dict[str, list[Any]] = {
@@ -74,12 +77,16 @@ def passport_list(*, params: Mapping[str, Any]) -> QuerySet[Artifact]:
         choices = sorted([*ORDERINGS, "relevance (with q)"])
         raise ApplicationError(f"ordering must be one of {', '.join(choices)}", field="ordering")
     listed = Artifact.objects.filter(merged_into=None).select_related("trust")
-    filterset = PassportFilter(params, queryset=listed)
-    if not filterset.is_valid():
-        field, message = first_error(filterset.errors)
-        raise ApplicationError(message, field=field)
+    if any(name in params for name in PassportFilter.base_filters):
+        filterset = PassportFilter(params, queryset=listed)
+        if not filterset.is_valid():
+            field, message = first_error(filterset.errors)
+            raise ApplicationError(message, field=field)
+        listed = filterset.qs
+    # else: a FilterSet given none of its parameters filters nothing, and building and
+    # validating its form cost a third of a list request (bench/passport_requests.py).
     # Only the columns a list row shows: JSON columns cost a decode each.
-    found = filterset.qs.only(*LIST_FIELDS)
+    found = listed.only(*LIST_FIELDS)
     if ordering == "relevance":
         return by_relevance(found, text)
     return found.order_by(*ORDERINGS[ordering], "slug")
@@ -216,6 +223,67 @@ def version_get(*, artifact: Artifact, number: str | int | None = None) -> Passp
     if version is None:
         raise NotFound(f"{artifact.slug} has no version {number}", field="version")
     return version
+
+
+@dataclass(frozen=True)
+class SignedVersionRow:
+    version_id: int
+    digest: str
+    artifact_id: int
+    warned: bool  # the artifact has import warnings
+
+
+_VERSION_NUMBER_MAX = 2**31 - 1  # PositiveIntegerField's column; past it, version_get answers
+
+
+_SLUG, _NUMBER = "\x00slug", 2**31 - 2  # stand-ins, replaced by position
+
+
+@functools.cache
+def _signed_version_sql(vendor: str, numbered: bool) -> tuple[str, tuple[Any, ...]]:
+    """The ORM's SQL for the query and its parameters with stand-ins for the slug and the
+    number, compiled once per database vendor and form."""
+    versions = PassportVersion.objects.filter(
+        artifact__slug=_SLUG, artifact__merged_into=None
+    ).annotate(warned=Exists(ImportWarning.objects.filter(artifact=OuterRef("artifact"))))
+    if numbered:
+        versions = versions.filter(number=_NUMBER)
+    query = versions.order_by("-number").values_list("id", "digest", "artifact_id", "warned")[:1]
+    sql, params = query.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def signed_version_row(*, slug: str, number: str | None = None) -> SignedVersionRow:
+    """The listed artifact's latest signed version, or version `number`, with whether the
+    artifact has import warnings: one query, for the passport detail that every reader
+    hits. The ORM's SQL is compiled once and reused: compiling it per request cost more
+    than the rest of the view (bench/passport_requests.py). When it finds nothing, the
+    ORM selectors (artifact_get, version_get) run and raise what they always raised: a
+    301 for an old slug, a 404, a 400 naming `version`."""
+    wanted = None if number is None or number == "" else plain_int(str(number))
+    if (
+        number is None
+        or number == ""
+        or (wanted is not None and 1 <= wanted <= _VERSION_NUMBER_MAX)
+    ):
+        sql, template = _signed_version_sql(connection.vendor, wanted is not None)
+        stand_in = {_SLUG: slug, _NUMBER: wanted}
+        params = [stand_in.get(value, value) for value in template]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchone()
+        if found is not None:
+            return SignedVersionRow(
+                version_id=found[0], digest=found[1], artifact_id=found[2], warned=bool(found[3])
+            )
+    artifact = artifact_get(slug=slug)
+    version = version_get(artifact=artifact, number=number)
+    return SignedVersionRow(
+        version_id=version.pk,
+        digest=version.digest,
+        artifact_id=artifact.pk,
+        warned=artifact.warnings.exists(),
+    )
 
 
 def version_list(*, artifact: Artifact) -> list[dict[str, Any]]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
 )
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,17 +45,19 @@ from api.pagination import StrictPagination
 from core.errors import ApplicationError, NotFound
 
 from ..filters import BOOLEAN_CHOICES
+from ..list_page import passport_list_page, plain_ordering
 from ..modalities import INPUT_MODALITIES, OUTPUT_MODALITIES
 from ..models import Artifact
 from ..selectors import (
+    LIST_FIELDS,
     ORDERINGS,
     artifact_get,
     passport_list,
     passport_search,
-    served_document,
-    version_get,
+    signed_version_row,
     version_list,
 )
+from ..served import served
 from ..services import passport_import, passport_validate
 from ..signals import passports_written
 
@@ -153,29 +157,30 @@ _LIST_FILTERS = [
 
 
 class PassportListApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        def to_representation(self, artifact: Artifact) -> dict[str, Any]:
-            base = self.context["base_url"]
-            return {
-                "slug": artifact.slug,
-                "id": artifact.artifact_id,
-                "name": artifact.name,
-                "type": artifact.type,
-                "score": artifact.trust.score,
-                "verified": artifact.verified,
-                "categories": artifact.categories,
-                "tags": artifact.tags,
-                "input_modalities": artifact.input_modalities,
-                "output_modalities": artifact.output_modalities,
-                "context_length": artifact.context_length,
-                "max_output_tokens": artifact.max_output_tokens,
-                "prompt_usd_per_1m_tokens": _float(artifact.prompt_price_per_1m),
-                "completion_usd_per_1m_tokens": _float(artifact.completion_price_per_1m),
-                "open_weights": artifact.open_weights,
-                "source": artifact.source,
-                "updated_at": artifact.updated_at.isoformat(),
-                "_links": {"self": f"{base}/api/v1/passport/{artifact.slug}"},
-            }
+    @staticmethod
+    def output(values: tuple[Any, ...], base: str) -> dict[str, Any]:
+        """A list row from `values_list(*LIST_FIELDS)`: no model instance per row."""
+        row = dict(zip(LIST_FIELDS, values, strict=True))
+        return {
+            "slug": row["slug"],
+            "id": row["artifact_id"],
+            "name": row["name"],
+            "type": row["type"],
+            "score": row["trust__score"],
+            "verified": row["verified"],
+            "categories": row["categories"],
+            "tags": row["tags"],
+            "input_modalities": row["input_modalities"],
+            "output_modalities": row["output_modalities"],
+            "context_length": row["context_length"],
+            "max_output_tokens": row["max_output_tokens"],
+            "prompt_usd_per_1m_tokens": _float(row["prompt_price_per_1m"]),
+            "completion_usd_per_1m_tokens": _float(row["completion_price_per_1m"]),
+            "open_weights": row["open_weights"],
+            "source": row["source"],
+            "updated_at": row["updated_at"].isoformat(),
+            "_links": {"self": f"{base}/api/v1/passport/{row['slug']}"},
+        }
 
     @extend_schema(
         operation_id="v1_passport_list",
@@ -184,11 +189,22 @@ class PassportListApi(APIView):
         responses={200: _PAGE, **errors(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
-        queryset = passport_list(params=request.query_params)
+        params = request.query_params
+        # A plain list (no filter) needs no queryset: its SQL is kept (registry.list_page).
+        ordering = plain_ordering(params)
+        queryset = None if ordering else passport_list(params=params)
         paginator = StrictPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        data = self.OutputSerializer(page, many=True, context={"base_url": base_url(request)}).data
-        return paginator.get_paginated_response(data)
+        rows = paginator.paginate_rows(
+            request,
+            read=lambda offset, size: passport_list_page(
+                queryset=queryset, ordering=ordering, offset=offset, size=size
+            ),
+            count=lambda: (
+                queryset if queryset is not None else passport_list(params=params)
+            ).count(),
+        )
+        base = base_url(request)
+        return paginator.get_paginated_response([self.output(values, base) for values in rows])
 
     @extend_schema(
         summary="Import or update a passport (staff token)",
@@ -287,9 +303,25 @@ class SearchApi(APIView):
         )
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+_CACHE_CONTROL = OpenApiParameter(
+    "Cache-Control",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 304],
+    required=True,
+    description=f"`{IMMUTABLE}` for `?version=N` (a signed version never changes); "
+    f"`{REVALIDATE}` for the latest (revalidate with the ETag: a new version may be signed).",
+)
+
+
 class PassportDetailApi(APIView):
+    # A signed version's kept bytes (registry.served): one query, no parse, no render.
+
     @extend_schema(
         summary="A signed passport document",
+        description="`HEAD` answers with the same status and headers, without the document.",
         parameters=[
             SLUG,
             VERSION,
@@ -302,8 +334,10 @@ class PassportDetailApi(APIView):
                 OpenApiParameter.HEADER,
                 response=[200, 304],
                 required=True,
-                description="The version's digest, quoted.",
+                description="The version's digest, quoted (with a hash of the import warnings "
+                "after a dot when the passport has any).",
             ),
+            _CACHE_CONTROL,
             MOVED_LOCATION,
         ],
         responses={
@@ -312,19 +346,33 @@ class PassportDetailApi(APIView):
             **errors(301, *READ, 404),
         },
     )
-    def get(self, request: Request, slug: str) -> Response:
-        artifact = artifact_get(slug=slug)
-        version = version_get(artifact=artifact, number=request.query_params.get("version"))
-        etag = f'"{version.digest}"'
-        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-            return Response(status=304, headers={"ETag": etag})
-        document = served_document(
-            version=version,
-            slug=artifact.slug,
-            base_url=base_url(request),
-            warnings=[warning.as_dict() for warning in artifact.warnings.all()],
+    def get(self, request: Request, slug: str) -> HttpResponseBase:
+        return self._answer(request, slug, body=True)
+
+    def head(self, request: Request, slug: str) -> HttpResponseBase:
+        """GET's status and headers; the document is not read."""
+        return self._answer(request, slug, body=False)
+
+    def _answer(self, request: Request, slug: str, *, body: bool) -> HttpResponseBase:
+        number = request.query_params.get("version")
+        found = served(row=signed_version_row(slug=slug, number=number), slug=slug)
+        headers = {
+            "ETag": found.etag,
+            "Cache-Control": REVALIDATE if number is None or number == "" else IMMUTABLE,
+        }
+        if found.etag in [
+            tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")
+        ]:
+            return HttpResponseNotModified(headers=headers)
+        if not body:
+            return HttpResponse(content_type="application/json", headers=headers)
+        if "indent" in (request.accepted_media_type or ""):
+            # Accept: application/json; indent=N asks DRF's renderer for indented JSON.
+            document = json.loads(found.body(base_url=base_url(request)))
+            return Response(document, headers=headers)
+        return HttpResponse(
+            found.body(base_url=base_url(request)), content_type="application/json", headers=headers
         )
-        return Response(document, headers={"ETag": etag})
 
 
 _VERSIONS = obj(
