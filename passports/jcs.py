@@ -31,6 +31,13 @@ from typing import Any
 
 import rfc8785
 
+try:
+    from pydantic_core import PydanticSerializationError
+    from pydantic_core import to_json as _to_json
+except ImportError:  # pragma: no cover (installed with the registry; optional offline)
+    _to_json = None  # type: ignore[assignment]
+    PydanticSerializationError = ValueError  # type: ignore[assignment,misc]
+
 SAFE_INTEGER = 2**53 - 1
 # Deeper values (or a value that contains itself) are left to the reference.
 MAX_NESTING = 200
@@ -203,6 +210,28 @@ def dumps_plain(value: Any) -> bytes:
     repr is their ECMAScript form. Raises UnicodeEncodeError on a lone surrogate."""
     text = _encode_sorted(value)
     return text.encode("ascii") if text.isascii() else text.encode("utf-8")
+
+
+def _dumps_ordered_stdlib(value: Any) -> bytes:
+    text = _encode_in_order(value)
+    return text.encode("ascii") if text.isascii() else text.encode("utf-8")
+
+
+def dumps_ordered(value: Any) -> bytes:
+    """`dumps` of a plain value (see dumps_plain) whose objects already hold their members
+    in RFC 8785 order (passports.ordered reads them so). Written by pydantic_core's
+    serializer, three times quicker than the stdlib's: compact, members in their order,
+    and for such values the same bytes (strings: `"` `\\` and controls escaped as
+    RFC 8785 3.2.2.2 says, everything else as itself; floats: shortest round-trip digits
+    in decimal notation, which is ECMAScript's form from 1e-4 to 1e16; the tests hold it
+    to the reference). Without pydantic_core (the offline verifier may ship alone) the
+    stdlib writes the same bytes. Raises ValueError on a lone surrogate."""
+    if _to_json is None:
+        return _dumps_ordered_stdlib(value)
+    try:
+        return _to_json(value)
+    except PydanticSerializationError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def dumps(value: Any) -> bytes:

@@ -52,7 +52,9 @@ def _read(source: str) -> bytes:
 
 def _parse(source: str) -> Json:
     try:
-        return read_json(_read(source))
+        # Member order is not kept: a verdict reads fields, and the bundle's checks
+        # canonicalise what they hash.
+        return read_json(_read(source), ordered=True)
     except DocumentError as exc:
         raise UsageError(f"{source}: {exc.message}") from exc
 
