@@ -26,17 +26,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import rfc8785
-
-try:
-    from pydantic_core import PydanticSerializationError
-    from pydantic_core import to_json as _to_json
-except ImportError:  # pragma: no cover (installed with the registry; optional offline)
-    _to_json = None  # type: ignore[assignment]
-    PydanticSerializationError = ValueError  # type: ignore[assignment,misc]
 
 SAFE_INTEGER = 2**53 - 1
 # Deeper values (or a value that contains itself) are left to the reference.
@@ -224,13 +218,16 @@ def dumps_ordered(value: Any) -> bytes:
     and for such values the same bytes (strings: `"` `\\` and controls escaped as
     RFC 8785 3.2.2.2 says, everything else as itself; floats: shortest round-trip digits
     in decimal notation, which is ECMAScript's form from 1e-4 to 1e16; the tests hold it
-    to the reference). Without pydantic_core (the offline verifier may ship alone) the
-    stdlib writes the same bytes. Raises ValueError on a lone surrogate."""
-    if _to_json is None:
+    to the reference). Only when the process has loaded pydantic_core (the registry
+    does, passports.apps): importing it takes longer (0.1 to 0.3 s) than a thousand
+    verifications save, so the offline verifier, a process per document, leaves it alone
+    and the stdlib writes the same bytes. Raises ValueError on a lone surrogate."""
+    fast = sys.modules.get("pydantic_core")
+    if fast is None:
         return _dumps_ordered_stdlib(value)
     try:
-        return _to_json(value)
-    except PydanticSerializationError as exc:
+        return fast.to_json(value)  # type: ignore[no-any-return]
+    except fast.PydanticSerializationError as exc:
         raise ValueError(str(exc)) from exc
 
 

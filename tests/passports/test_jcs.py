@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -370,3 +372,27 @@ def test_ordered_read_canonicalises_as_the_reference_on_generated_documents(
     assert signed_bytes(passport, plain=parsed.plain, ordered=parsed.ordered) == signed_bytes(
         passport
     )
+
+
+def test_the_offline_verifier_leaves_pydantic_core_unloaded(tmp_path: Path) -> None:
+    """Its import takes longer than a thousand verifications save: a process verifying one
+    document writes the ordered bytes with the stdlib (the same bytes, tested above)."""
+    document = {"passport": {"unfragile": {"b": 1, "a": [0.5, "x"]}, "keyId": "k"}}
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    script = (
+        "import sys\n"
+        "from passports.canonical import read_json, signed_bytes\n"
+        "import passports.verify\n"
+        f"parsed = read_json(open({str(path)!r}, 'rb').read(), ordered=True)\n"
+        "print(parsed.ordered, signed_bytes(parsed.value['passport'], plain=True, ordered=True)"
+        ".decode(), 'pydantic_core' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == 'True {"keyId":"k","unfragile":{"a":[0.5,"x"],"b":1}} False\n'
