@@ -24,6 +24,7 @@ class BadBody(APIException):
 
 class StrictJSONParser(BaseParser):
     media_type = "application/json"
+    ordered = False  # see canonical.read_json
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         return self.read(stream, parser_context).value
@@ -46,7 +47,7 @@ class StrictJSONParser(BaseParser):
                 "the request body is empty; send a JSON object", code="empty", field="body"
             )
         try:
-            return read_json(data, max_bytes=limit)
+            return read_json(data, max_bytes=limit, ordered=self.ordered)
         except DocumentError as exc:
             status = 413 if exc.code == "too_large" else 400
             raise BadBody(
@@ -56,7 +57,10 @@ class StrictJSONParser(BaseParser):
 
 class JsonDocumentParser(StrictJSONParser):
     """The same rules, but `request.data` is the canonical.Json record (value and whether
-    it is plain), so a verification can canonicalise without a second walk."""
+    it is plain), so a verification can canonicalise without a second walk; objects come
+    back in RFC 8785 member order when they can (a verification does not echo them)."""
+
+    ordered = True
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         return self.read(stream, parser_context)

@@ -1,7 +1,8 @@
 """Verifications per second, each printed beside its floor measured in the same run:
 - in process, parse + canonicalise + verify of a served document's bytes (what POST
-  /api/v1/verify and `python -m passports.verify` do) against raw PyNaCl verifying the
-  same signed bytes (the floor: only the signature check);
+  /api/v1/verify and `python -m passports.verify` do: read_json(ordered=True), then
+  verify_document) against raw PyNaCl verifying the same signed bytes (the floor: only
+  the signature check); and the same with the general parse, and with a parsed value;
 - over HTTP (one gunicorn worker, a few concurrent loopback clients), POST
   /api/v1/verify and GET /api/v1/verify?slug= against GET /.well-known/jwks.json (the
   floor: a view that reads the keys and writes a little JSON);
@@ -58,7 +59,7 @@ def rate(work: Callable[[], object]) -> tuple[float, float]:
 def main(var_dir: Path | None = None) -> None:
     own = var_dir is None
     var_dir = var_dir or Path(tempfile.mkdtemp(prefix="bench-verify-"))
-    env = scratch_env(var_dir)
+    env = scratch_env(var_dir)  # throttles off: every client here is 127.0.0.1
     if own:
         manage(env, "migrate", "-v0")
         manage(env, "passport_keys", "generate")
@@ -95,23 +96,46 @@ def main(var_dir: Path | None = None) -> None:
     message = signed_bytes(passport)
     signature = base64.b64decode(passport["signature"])
     verify_key = nacl.signing.VerifyKey(next(iter(keys.values())).public)
-    assert verify_document(read_json(body), keys).valid
+    assert read_json(body, ordered=True).ordered
+    assert verify_document(read_json(body, ordered=True), keys).valid
     raw_floor = f"raw PyNaCl verify of the same {len(message):,} signed bytes"
-    compare(
-        "verify",
-        "in process: parse + canonicalise + verify (read_json, verify_document)",
-        raw_floor,
-        lambda: rate(lambda: verify_document(read_json(body), keys)),
-        lambda: rate(lambda: verify_key.verify(message, signature)),
-        cpu="/s of CPU",
+
+    def versus_raw(label: str, verify: Callable[[], object]) -> None:
+        compare(
+            "verify",
+            label,
+            raw_floor,
+            lambda: rate(verify),
+            lambda: rate(lambda: verify_key.verify(message, signature)),
+            cpu="/s of CPU",
+        )
+
+    ordered = "read_json(ordered=True) + verify_document"
+
+    def ordered_verify() -> object:
+        return verify_document(read_json(body, ordered=True), keys)
+
+    # Until this process loads pydantic_core, as the offline verifier never does, the
+    # ordered bytes come from the stdlib (jcs.dumps_ordered says why).
+    if "pydantic_core" in sys.modules:  # make bench ran a Django bench in this process
+        print("verify: (pydantic_core is loaded here: run bench/verify.py alone for the stdlib)")
+    else:
+        versus_raw(
+            f"in process: {ordered}, stdlib writer (python -m passports.verify)", ordered_verify
+        )
+    import pydantic_core  # noqa: F401, E402 (loaded here as the registry loads it)
+
+    versus_raw(
+        f"in process: {ordered}, pydantic_core writer (POST /api/v1/verify, the registry)",
+        ordered_verify,
     )
-    compare(
-        "verify",
+    versus_raw(
+        "in process: read_json + verify_document (member order kept: the general parse)",
+        lambda: verify_document(read_json(body), keys),
+    )
+    versus_raw(
         "in process: parse_json + verify_document (a parsed value: one more walk)",
-        raw_floor,
-        lambda: rate(lambda: verify_document(parse_json(body), keys)),
-        lambda: rate(lambda: verify_key.verify(message, signature)),
-        cpu="/s of CPU",
+        lambda: verify_document(parse_json(body), keys),
     )
     with tempfile.TemporaryDirectory() as scratch:
         doc_file, jwks_file = Path(scratch) / "doc.json", Path(scratch) / "jwks.json"

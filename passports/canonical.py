@@ -13,6 +13,7 @@ from typing import Any
 import rfc8785
 
 from . import jcs
+from .ordered import read_ordered
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -67,10 +68,14 @@ class Json:
     +-(2**53 - 1) and every float is written alike by Python and ECMAScript. The
     stdlib's sorted encoding of a plain value is its RFC 8785 form (jcs.dumps_plain),
     so canonicalising it needs no second walk.
+
+    Ordered: plain, and every object holds its members in RFC 8785 order already
+    (read_json(ordered=True) reads them so), so jcs.dumps_ordered writes it as it is.
     """
 
     value: Any
     plain: bool
+    ordered: bool = False
 
 
 def parse_json(
@@ -84,9 +89,18 @@ def parse_json(
 
 
 def read_json(
-    data: bytes | str, *, max_bytes: int = MAX_DOCUMENT_BYTES, max_depth: int = MAX_DEPTH
+    data: bytes | str,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    max_depth: int = MAX_DEPTH,
+    ordered: bool = False,
 ) -> Json:
-    """`parse_json`, also telling whether the value is plain (see Json)."""
+    """`parse_json`, also telling whether the value is plain (see Json).
+
+    `ordered`: for a document to verify, whose member order does not matter, objects
+    come back with their members in RFC 8785 order when the text allows (passports.ordered);
+    then Json.ordered is true. Accepts and refuses exactly what read_json does.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
         raise DocumentError(
@@ -100,6 +114,10 @@ def read_json(
         ) from exc
     if text.startswith("\ufeff"):
         text = text[1:]
+    if ordered:
+        value = read_ordered(text, max_depth)
+        if value is not None:
+            return Json(value, plain=True, ordered=True)
     quick = _parse_quick(text, max_depth)
     if quick is not None:
         return quick
@@ -377,17 +395,21 @@ def canonical_bytes(value: Any) -> bytes:
         raise DocumentError(f"cannot canonicalise: {exc}", code="not_canonicalisable") from exc
 
 
-def signed_bytes(passport: dict[str, Any], *, plain: bool = False) -> bytes:
+def signed_bytes(passport: dict[str, Any], *, plain: bool = False, ordered: bool = False) -> bytes:
     """The bytes a passport's signature covers: the passport object without `signature`.
 
-    `plain`: read_json found the passport plain (see Json), so no walk is needed.
+    `plain`: read_json found the passport plain (see Json), so no walk is needed;
+    `ordered`: its objects are in RFC 8785 member order too, so no sort either.
     """
     if not isinstance(passport, dict):
         raise DocumentError("passport must be an object", field="passport")
+    # A comprehension keeps the members' order.
     unsigned = {key: value for key, value in passport.items() if key != "signature"}
     if plain:
         try:
+            if ordered:
+                return jcs.dumps_ordered(unsigned)
             return jcs.dumps_plain(unsigned)
-        except UnicodeEncodeError as exc:
+        except ValueError as exc:  # UnicodeEncodeError: a lone surrogate
             raise DocumentError(f"cannot canonicalise: {exc}", code="not_canonicalisable") from exc
     return canonical_bytes(unsigned)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.errors import ApplicationError, NotFound
 from core.time import now as _now
@@ -169,11 +169,39 @@ def passport_publish(
     return Published(version=version, created=True)
 
 
+# The key rows last read, and the keys built from them (this process's memo).
+_keys_seen: tuple[tuple[Any, ...], dict[str, PublishedKey]] = ((), {})
+_keys_sql: dict[str, tuple[str, tuple[Any, ...]]] = {}
+
+
 def published_keys() -> dict[str, PublishedKey]:
-    return {
-        key.key_id: PublishedKey(public=base64.b64decode(key.public_key), status=key.status)
-        for key in SigningKey.objects.all()
-    }
+    """Every key with its status, as of this moment.
+
+    Read on every call, with no time-based cache: a key added, rotated or revoked by any
+    process (a service, `manage.py passport_keys`, an admin edit, a bare UPDATE) counts
+    from the very next verification. The rows are their own clock: one small query
+    whose SQL the ORM builds once per database vendor, and only when the rows differ
+    from the last ones seen are the keys built again (base64, PublishedKey). That spares
+    a verification the ORM's query compilation and model instances, about as long as
+    the verification itself.
+    """
+    global _keys_seen
+    vendor = connection.vendor
+    if vendor not in _keys_sql:
+        query = SigningKey.objects.values_list("key_id", "public_key", "status").query
+        _keys_sql[vendor] = query.sql_with_params()
+    sql, params = _keys_sql[vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = tuple(cursor.fetchall())
+    seen = _keys_seen
+    if rows != seen[0]:
+        keys = {
+            key_id: PublishedKey(public=base64.b64decode(public), status=status)
+            for key_id, public, status in rows
+        }
+        seen = _keys_seen = (rows, keys)
+    return dict(seen[1])  # a caller's copy: the memo stays as read
 
 
 def version_verify(

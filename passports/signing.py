@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -102,12 +103,18 @@ class KeyPair:
         return f"KeyPair(key_id={self.key_id!r})"
 
 
+@functools.lru_cache(maxsize=64)
+def _verify_key(public_key: bytes) -> nacl.signing.VerifyKey:
+    """A key's VerifyKey, built once (a process sees a handful of keys)."""
+    return nacl.signing.VerifyKey(public_key)
+
+
 def verify_bytes(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """Raw Ed25519 verification (libsodium: canonical S, no small-order keys)."""
     if len(public_key) != KEY_BYTES or len(signature) != SIGNATURE_BYTES:
         return False
     try:
-        nacl.signing.VerifyKey(public_key).verify(message, signature)
+        _verify_key(public_key).verify(message, signature)
     except (nacl.exceptions.BadSignatureError, nacl.exceptions.CryptoError, ValueError, TypeError):
         return False
     return True
@@ -157,12 +164,15 @@ def verify_document(document: Any, keys: Mapping[str, PublishedKey]) -> Verdict:
     spares canonicalisation a walk when the value is plain.
     Raises DocumentError only when `document` is not a passport document at all.
     """
-    plain = False
+    plain = ordered = False
     if type(document) is Json:
-        document, plain = document.value, document.plain
+        document, plain, ordered = document.value, document.plain, document.ordered
     passport = _passport_of(document)
     return _verify(
-        passport, passport.get("signature"), keys, lambda: signed_bytes(passport, plain=plain)
+        passport,
+        passport.get("signature"),
+        keys,
+        lambda: signed_bytes(passport, plain=plain, ordered=ordered),
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +215,184 @@ def test_read_json_says_which_values_are_plain() -> None:
     assert read_json('{"a": 9007199254740992}').plain is False  # past the safe range
     assert read_json('{"\\ue000": 1}').plain is False  # a key where UTF-16 order differs
     assert read_json('{"\\u00e9": 1}').plain is True
+
+
+# The ordered read (passports.ordered) and its encoder (jcs.dumps_ordered): what POST
+# /api/v1/verify and the offline verifier run.
+
+
+def outcome(text: str | bytes, *, ordered: bool) -> Any:
+    """read_json's value (members in the order read) or its refusal (message, code, field)."""
+    try:
+        parsed = read_json(text, ordered=ordered)
+    except DocumentError as exc:
+        return ("refused", exc.message, exc.code, exc.field)
+    return ("read", json.dumps(parsed.value, sort_keys=True))
+
+
+def in_member_order(value: Any) -> bool:
+    if isinstance(value, dict):
+        return list(value) == sorted(value) and all(map(in_member_order, value.values()))
+    if isinstance(value, list):
+        return all(map(in_member_order, value))
+    return True
+
+
+@pytest.mark.parametrize("name", JCS_NAMES)
+def test_jcs_vectors_through_the_ordered_read(name: str) -> None:
+    expected = (VECTORS / "output" / f"{name}.json").read_bytes()
+    parsed = read_json((VECTORS / "input" / f"{name}.json").read_bytes(), ordered=True)
+    assert jcs.dumps(parsed.value) == expected
+    if parsed.ordered:
+        assert jcs.dumps_ordered(parsed.value) == expected
+        assert jcs._dumps_ordered_stdlib(parsed.value) == expected
+
+
+def test_jcs_vectors_the_ordered_read_takes() -> None:
+    """Which vectors the ordered read vouches for: the others hold an integral float
+    (`structures` 56.0), floats ECMAScript writes otherwise (`values` 1E30) or keys past
+    U+D800 (`weird`), and take the usual path."""
+    taken = {
+        name: read_json((VECTORS / "input" / f"{name}.json").read_bytes(), ordered=True).ordered
+        for name in JCS_NAMES
+    }
+    assert taken == {
+        "arrays": True,
+        "french": True,
+        "structures": False,
+        "unicode": True,
+        "values": False,
+        "weird": False,
+    }
+
+
+def test_every_character_is_written_as_the_reference_writes_it() -> None:
+    """One string of every Unicode scalar value, and each alone in a key and a value."""
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    document = {"all": every, "pieces": [every[i : i + 7] for i in range(0, 4096, 7)]}
+    expected = rfc8785.dumps(document)
+    assert jcs.dumps_ordered(document) == expected
+    assert jcs._dumps_ordered_stdlib(document) == expected
+    readable = {"all": every[1:]}  # read_json refuses a NUL (test_canonical.py)
+    text = json.dumps(readable, ensure_ascii=False)
+    parsed = read_json(text, ordered=True, max_bytes=len(text) * 4)
+    assert parsed.ordered
+    assert jcs.dumps_ordered(parsed.value) == rfc8785.dumps(readable)
+    below = {chr(c): chr(c) for c in range(0xD800) if c != 0}
+    parsed = read_json(json.dumps(below), ordered=True, max_bytes=2**22)
+    assert parsed.ordered
+    assert jcs.dumps_ordered(parsed.value) == rfc8785.dumps(below)
+
+
+def test_the_number_lines_the_ordered_read_takes_are_written_as_the_rfc_says() -> None:
+    """Each of the 10,000 lines read as JSON: the ordered read takes exactly the floats
+    whose ECMAScript form is their repr, and writes them as the line says."""
+    taken = wrong = 0
+    for value, expected in number_lines():
+        parsed = read_json(f'{{"n":[{repr(value)}]}}', ordered=True)
+        plain = value.is_integer() is False and 1e-4 <= abs(value) < 1e16
+        if parsed.ordered != plain:
+            wrong += 1
+        if parsed.ordered:
+            taken += 1
+            if jcs.dumps_ordered(parsed.value) != f'{{"n":[{expected}]}}'.encode():
+                wrong += 1
+    assert (wrong, taken) == (0, 321)  # the rest are integral, tiny or huge
+
+
+@pytest.mark.parametrize(
+    ("text", "ordered"),
+    [
+        ('{"b": [1, 0.5, "x", true, null], "a": {"d": 1, "c": -2}}', True),
+        ('{"a": 1.0}', False),  # integral float: written as 1
+        ('{"a": 1e-7}', False),  # ES notation differs from repr
+        ('{"a": 1e16}', False),
+        ('{"a": 0.0001}', True),
+        ('{"a": 9007199254740991, "b": -9007199254740991}', True),
+        ('{"a": 9007199254740992}', False),  # past the safe range
+        ('{"a": -9007199254740992}', False),
+        ('{"a": 00000000000000000001}', False),  # not JSON
+        ('{"\\ue000": 1}', False),  # a key where UTF-16 order differs
+        ('{"\ue000": 1}', False),
+        ('{"\U0001f600": 1}', False),
+        ('{"\\u00e9": 1, "e": 2}', True),
+        ('{"a": "\ue000\U0001f600"}', True),  # in a value, order does not matter
+        ('{"a": "\\ud83d\\ude00"}', False),  # a surrogate escape, even paired: the usual path
+        ('{"a": "\\ud800"}', False),  # a lone surrogate: refused by name
+        ('{"a": "\\u0000"}', False),  # a NUL: refused by name
+        ('{"a": 1, "a": 2}', False),  # a duplicate: refused by name
+        ('{"a": NaN}', False),
+        ('{"a": 1e999}', False),
+        ("[" * 64 + "]" * 64, True),
+        ("[" * 65 + "]" * 65, False),
+        ('{"a":' * 64 + "{}" + "}" * 64, False),
+        ('{"a":' * 63 + "{}" + "}" * 63, True),
+        ("[0, 1" + "0" * 500 + "]", False),
+        ('"x"', True),
+        ("[]", True),
+        ("not json", False),
+    ],
+)
+def test_the_ordered_read_vouches_only_for_what_it_can(text: str, ordered: bool) -> None:
+    """It accepts and refuses exactly what read_json does, with the same message; it says
+    ordered only for plain values, whose members it hands back in RFC 8785 order."""
+    assert outcome(text, ordered=True) == outcome(text, ordered=False)
+    if outcome(text, ordered=False)[0] == "refused":
+        assert ordered is False
+        return
+    parsed = read_json(text, ordered=True)
+    assert parsed.ordered is ordered
+    if ordered:
+        assert parsed.plain is True
+        assert in_member_order(parsed.value)
+        assert jcs.dumps_ordered(parsed.value) == rfc8785.dumps(json.loads(text))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENTS)
+@example({"b": {"d": 0.5, "c": [1, {"z": None, "y": "\x1f\u2028"}]}, "a": -3})
+def test_ordered_read_canonicalises_as_the_reference_on_generated_documents(
+    document: Any,
+) -> None:
+    """Generated documents written in their own member order: the ordered read gives the
+    same value as the general one, and what it vouches for is written (by pydantic_core
+    and by the stdlib alike) exactly as the reference writes it."""
+    text = json.dumps(document, ensure_ascii=False)
+    assert outcome(text, ordered=True) == outcome(text, ordered=False)
+    expected = reference(document)
+    if not isinstance(expected, bytes) or "\\u0000" in text:
+        return
+    parsed = read_json(text, ordered=True)
+    assert parsed.value == document
+    if parsed.ordered:
+        assert in_member_order(parsed.value)
+        assert jcs.dumps_ordered(parsed.value) == expected
+        assert jcs._dumps_ordered_stdlib(parsed.value) == expected
+    passport = {"signature": "x", "body": parsed.value}
+    assert signed_bytes(passport, plain=parsed.plain, ordered=parsed.ordered) == signed_bytes(
+        passport
+    )
+
+
+def test_the_offline_verifier_leaves_pydantic_core_unloaded(tmp_path: Path) -> None:
+    """Its import takes longer than a thousand verifications save: a process verifying one
+    document writes the ordered bytes with the stdlib (the same bytes, tested above)."""
+    document = {"passport": {"unfragile": {"b": 1, "a": [0.5, "x"]}, "keyId": "k"}}
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    script = (
+        "import sys\n"
+        "from passports.canonical import read_json, signed_bytes\n"
+        "import passports.verify\n"
+        f"parsed = read_json(open({str(path)!r}, 'rb').read(), ordered=True)\n"
+        "print(parsed.ordered, signed_bytes(parsed.value['passport'], plain=True, ordered=True)"
+        ".decode(), 'pydantic_core' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == 'True {"keyId":"k","unfragile":{"a":[0.5,"x"],"b":1}} False\n'

@@ -42,7 +42,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         if valid_form:
             try:
                 document = read_json(
-                    form.cleaned_data["raw"], max_bytes=settings.PASSPORT_MAX_BYTES
+                    form.cleaned_data["raw"], max_bytes=settings.PASSPORT_MAX_BYTES, ordered=True
                 )
                 verdict = verify_document(document, published_keys())
                 latest = latest_version_number(slug=verdict.slug)
