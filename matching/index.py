@@ -182,7 +182,7 @@ class CapabilityIndex:
         )
         self.member_capabilities = np.array([c for c, _ in pairs], dtype=np.int64)
         self.member_categories = np.array([p for _, p in pairs], dtype=np.int32)
-        self._categories_of: dict[int, list[int]] | None = None
+        self._categories_of: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _mean_of(self, rows: np.ndarray | None) -> np.ndarray:
         """The mean vector of the given rows (of every row: None)."""
@@ -215,25 +215,46 @@ class CapabilityIndex:
     ) -> dict[int, tuple[float, str | None]]:
         """Each given capability's best category: (the query's similarity to it, its name).
         A capability in no category of CATEGORY_MIN_MEMBERS or more gets the query's
-        similarity to the registry as a whole, and no name."""
+        similarity to the registry as a whole, and no name. Of equal categories the first
+        listed wins."""
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         overall = float(self.registry_vector @ query)
+        keys, starts, positions = self._category_groups()
+        wanted = np.asarray(capabilities, dtype=np.int64)
+        if not len(keys) or not len(wanted):
+            return dict.fromkeys(capabilities, (overall, None))
+        scores = (self.category_vectors @ query)[positions]  # each membership's score
+        best = np.maximum.reduceat(scores, starts)  # each member capability's best score
+        # The first membership of each capability that scores its best.
+        at = np.arange(len(scores))
+        first = np.minimum.reduceat(
+            np.where(
+                scores == np.repeat(best, np.diff(np.append(starts, len(scores)))), at, len(at)
+            ),
+            starts,
+        )
+        where = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        known = (keys[where] == wanted).tolist()
+        names = self.category_names
+        return {
+            capability: ((value, names[position]) if member else (overall, None))
+            for capability, member, value, position in zip(
+                capabilities,
+                known,
+                best[where].tolist(),
+                positions[first[where]].tolist(),
+                strict=True,
+            )
+        }
+
+    def _category_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The member capabilities (sorted), where each one's categories start, and those
+        categories' positions in membership order: grouped once per loaded index."""
         if self._categories_of is None:
-            self._categories_of = {}
-            for capability, position in zip(
-                self.member_capabilities.tolist(), self.member_categories.tolist(), strict=True
-            ):
-                self._categories_of.setdefault(capability, []).append(position)
-        scores = self.category_vectors @ query
-        found: dict[int, tuple[float, str | None]] = {}
-        for capability in capabilities:
-            positions = self._categories_of.get(capability)
-            if positions:
-                best = max(positions, key=lambda p: scores[p])
-                found[capability] = (float(scores[best]), self.category_names[best])
-            else:
-                found[capability] = (overall, None)
-        return found
+            order = np.argsort(self.member_capabilities, kind="stable")
+            keys, starts = np.unique(self.member_capabilities[order], return_index=True)
+            self._categories_of = (keys, starts, self.member_categories[order])
+        return self._categories_of
 
     def best_category_similarity(self, query: np.ndarray) -> float:
         """The query's similarity to its closest category, or to the registry as a whole."""
@@ -372,11 +393,24 @@ class CapabilityIndex:
 
     def search(self, query: np.ndarray, *, k: int, rows: np.ndarray | None = None) -> list[Hit]:
         """The best of the k nearest rows per capability, optionally among `rows` only."""
+        return self.search_above(query, k=k, rows=rows)[0]
+
+    def search_above(
+        self,
+        query: np.ndarray,
+        *,
+        k: int,
+        rows: np.ndarray | None = None,
+        at_least: float | None = None,
+    ) -> tuple[list[Hit], float | None]:
+        """search's hits whose similarity is `at_least` (all: None), and the similarity of the
+        last of all its hits (None: no hit). Hits under the bar are never built: a deep search
+        returns thousands of rows of which a resolve keeps the few over its threshold."""
         if len(self) == 0 or k <= 0 or (rows is not None and len(rows) == 0):
-            return []
+            return [], None
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         if self.approximate:
-            return self._search_approximate(query, k=k, rows=rows)
+            return self._search_approximate(query, k=k, rows=rows, at_least=at_least)
         if rows is None:
             k = min(k, len(self))
             scores, ids = self._index.search(query, k)
@@ -384,11 +418,11 @@ class CapabilityIndex:
             k = min(k, len(rows))
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))  # type: ignore[call-arg]
             scores, ids = self._index.search(query, k, params=params)
-        return self._hits(scores[0], ids[0])
+        return self._hits(scores[0], ids[0], at_least)
 
     def _search_approximate(
-        self, query: np.ndarray, *, k: int, rows: np.ndarray | None
-    ) -> list[Hit]:
+        self, query: np.ndarray, *, k: int, rows: np.ndarray | None, at_least: float | None
+    ) -> tuple[list[Hit], float | None]:
         selected = len(self) if rows is None else len(rows)
         k = min(k, selected)
         params = faiss.SearchParametersIVF()  # type: ignore[call-arg]
@@ -401,15 +435,24 @@ class CapabilityIndex:
             selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # type: ignore[attr-defined]
             params.sel = selector
         scores, ids = self._index.search(query, k, params=params)
-        return self._hits(scores[0], ids[0])
+        return self._hits(scores[0], ids[0], at_least)
 
-    def _hits(self, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
-        """Hits in order, keeping each capability's best row only (the rest add nothing)."""
+    def _hits(
+        self, scores: np.ndarray, ids: np.ndarray, at_least: float | None
+    ) -> tuple[list[Hit], float | None]:
+        """Hits in order, keeping each capability's best row only (the rest add nothing), those
+        under `at_least` left out; and the similarity of the last before that cut."""
         valid = ids >= 0
         scores, ids = scores[valid], ids[valid]
         capabilities = self.capabilities[ids]
         _, first = np.unique(capabilities, return_index=True)
         first.sort()
+        if not len(first):
+            return [], None
+        weakest = float(scores[first[-1]])
+        if at_least is not None:
+            # In float64, as the Python floats of the hits compare (not the bar cast to float32).
+            first = first[scores[first].astype(np.float64) >= at_least]
         rows = ids[first]
         # Columns to Python values in one pass each: up to thousands of hits per search.
         return [
@@ -430,7 +473,7 @@ class CapabilityIndex:
                 scores[first].tolist(),
                 strict=True,
             )
-        ]
+        ], weakest
 
     def save(self, folder: Path) -> Path:
         """Write to folder/<state>/ atomically; returns that path."""

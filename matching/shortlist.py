@@ -5,6 +5,7 @@ tie with one that can."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -68,14 +69,31 @@ class Shortlist:
     total_fitting: int  # models with a text over the no-match threshold (as far as searched)
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _family_words(family: str) -> tuple[str, ...] | None:
+    """A family key's model words, or None when they are too short to name it (once per key:
+    a resolve asks about hundreds of families)."""
+    words = tuple(w for w in _NOT_WORD.split(family.rsplit("/", 1)[-1].lower()) if w)
+    if not words or len("".join(words)) < 3:
+        return None
+    return words
+
+
+@functools.lru_cache(maxsize=256)
+def _need_words(need: str) -> frozenset[str]:
+    return frozenset(_NOT_WORD.split(need.lower()))
+
+
 def family_named(family: str, need: str) -> bool:
     """The need names the family by its model words: "claude" names anthropic/claude, "gemini"
     google/gemini (registry.naming.family_of). The maker alone ("anthropic") names no family."""
-    words = re.split(r"[^a-z0-9]+", family.rsplit("/", 1)[-1].lower())
-    words = [w for w in words if w]
-    if not words or len("".join(words)) < 3:
+    words = _family_words(family)
+    if words is None:
         return False
-    need_words = set(re.split(r"[^a-z0-9]+", need.lower()))
+    need_words = _need_words(need)
     return all(word in need_words for word in words)
 
 
@@ -119,7 +137,9 @@ def shortlist(
     depth = max(SEARCH_DEPTH, 8 * limit)
     names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
     while True:
-        hits = index.search(query, k=depth, rows=rows)
+        hits, weakest = index.search_above(
+            query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
+        )
         candidates = _candidates(hits, index, query)
         similarity: dict[int, float] = {}
         for candidate in candidates:
@@ -139,8 +159,7 @@ def shortlist(
         cut, enough = _cut_band(order, bands, family_of, limit + 1)
         if not order or depth >= min(available, MAX_SEARCH_DEPTH):
             break
-        weakest = hits[-1].similarity
-        if weakest < ranking.NO_MATCH_THRESHOLD:
+        if weakest is None or weakest < ranking.NO_MATCH_THRESHOLD:
             break  # a text not reached yet is further still: nothing unseen fits
         # A capability not reached has every text below `weakest`, so its similarity is at
         # most this (its mean text and best text at `weakest`, its category at the best).
