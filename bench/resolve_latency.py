@@ -279,6 +279,7 @@ def child(args: argparse.Namespace) -> None:
     from matching.resolve import resolve, resolve_request
     from matching.shortlist import SEARCH_DEPTH
     from matching.vocabulary import read_as
+    from matching.warmup import warm
 
     # The index every process uses (saved for the server below): approximate above
     # MATCH_ANN_THRESHOLD rows. Then the exact flat index of the same rows, the floor.
@@ -293,6 +294,7 @@ def child(args: argparse.Namespace) -> None:
         timings["flat_index_s"] = time.perf_counter() - started
     embedder = get_embedder()
     embedder.encode(["warm up"])
+    warm()  # as a web process starts (config/wsgi.py)
     queries = [f"{QUERIES[i % len(QUERIES)]} (case {i})" for i in range(args.queries)]
     indexes = {"flat": flat, "ann": index} if index.approximate else {"flat": flat}
 

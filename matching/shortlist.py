@@ -28,6 +28,15 @@ SEARCH_DEPTH = 150
 MAX_SEARCH_DEPTH = 9600
 # Shown capabilities of one model: its best, and up to three in `alternatives`.
 CAPABILITIES_SHOWN = 4
+# The columns of a model (and its trust) its place among equals is decided by (_tie_facts).
+_TIE_FIELDS = (
+    "slug",
+    "release_date",
+    "prompt_price_per_1m",
+    "context_length",
+    "trust__score",
+    "trust__probe_outcomes",
+)
 
 
 @dataclass(frozen=True)
@@ -183,7 +192,7 @@ def shortlist(
     for model in listed:
         band_orders[model.band].append(model.order)
     shown = _one_per_family(listed, family_of, limit + 1)
-    _load_shown_capabilities(shown)
+    _load_shown(shown)
     return Shortlist(
         models=shown,
         band_sizes=dict(Counter(band_of.values())),
@@ -211,7 +220,12 @@ def _order_bands(
             "pk", "success_rate", "feedback_count", "successes", "probe_runs", "probe_passes"
         )
     }
-    artifacts = {a.pk: a for a in Artifact.objects.filter(pk__in=kept).select_related("trust")}
+    # Only what ranking reads (_tie_facts): the shown models' full rows are read afterwards
+    # (_load_shown), not those of every model in the kept bands.
+    artifacts = {
+        a.pk: a
+        for a in Artifact.objects.filter(pk__in=kept).select_related("trust").only(*_TIE_FIELDS)
+    }
     offers: dict[int, list[Offer]] = defaultdict(list)
     for values in ProviderEndpoint.objects.filter(artifact_id__in=kept).values(*ENDPOINT_FIELDS):
         offers[values["artifact_id"]].append(Offer.from_values(values))
@@ -305,11 +319,15 @@ def _one_per_family(listed: list[Listed], family_of: dict[int, str], wanted: int
     return list(kept.values())[:wanted]
 
 
-def _load_shown_capabilities(models: list[Listed]) -> None:
-    """Full capability rows for the models shown (names, intents, best-for lines)."""
+def _load_shown(models: list[Listed]) -> None:
+    """Full rows of the models shown, with their trust, and of their shown capabilities
+    (names, intents, best-for lines)."""
+    rows = Artifact.objects.filter(pk__in=[model.artifact.pk for model in models])
+    artifacts = {artifact.pk: artifact for artifact in rows.select_related("trust")}
     wanted = {pk for model in models for _rank, pk, _candidate in model.capabilities}
     full = {cap.pk: cap for cap in Capability.objects.filter(pk__in=wanted)}
     for model in models:
+        model.artifact = artifacts.get(model.artifact.pk, model.artifact)
         model.capabilities = [(r, full[pk], c) for r, pk, c in model.capabilities]
         for _rank, cap, _candidate in model.capabilities:
             cap.artifact = model.artifact  # already loaded, with its trust
