@@ -119,6 +119,45 @@ def _candidates(hits: list[Hit], index: CapabilityIndex, query: np.ndarray) -> l
     ]
 
 
+def _read_names(pks: list[int], names: dict[int, tuple[str, str]], need: str) -> bool:
+    """Add (slug, family key) of the given models to `names`; False if one is not there."""
+    new = [pk for pk in pks if pk not in names]
+    for pk, slug, family in Artifact.objects.filter(pk__in=new).values_list("pk", "slug", "family"):
+        key = family or slug
+        names[pk] = (slug, slug if family_named(key, need) else key)
+    return all(pk in names for pk in new)
+
+
+def _rank(
+    similarity: dict[int, float], names: dict[int, tuple[str, str]], need: str, wanted: int
+) -> tuple[list[int], list[int], int, bool]:
+    """The models in order (similarity, then slug) with their tie bands, the band to cut at and
+    whether it shows `wanted` families (_cut_band): the order's first bands, up to the cut at
+    least. Names are read a few bands at a time until the cut, not for every model that fits:
+    equal similarities share a band, and a band depends on the similarities before it only."""
+    ranked = sorted(similarity, key=lambda pk: -similarity[pk])
+    bands = ranking.tie_bands([similarity[pk] for pk in ranked])
+    end = 0
+    while end < len(ranked):
+        end = min(len(ranked), max(2 * end, 8 * wanted, 64))
+        while end < len(ranked) and bands[end] == bands[end - 1]:
+            end += 1  # whole bands
+        if not _read_names(ranked[:end], names, need):
+            break  # a model is gone: rank all that are left, as their bands shift
+        prefix = sorted(ranked[:end], key=lambda pk: (-similarity[pk], names[pk][0]))
+        family_of = {pk: names[pk][1] for pk in prefix}
+        cut, enough = _cut_band(prefix, bands[:end], family_of, wanted)
+        if enough or end == len(ranked):
+            return prefix, bands[:end], cut, enough
+    _read_names(ranked, names, need)
+    order = sorted(
+        (pk for pk in similarity if pk in names), key=lambda pk: (-similarity[pk], names[pk][0])
+    )
+    order_bands = ranking.tie_bands([similarity[pk] for pk in order])
+    cut, enough = _cut_band(order, order_bands, {pk: names[pk][1] for pk in order}, wanted)
+    return order, order_bands, cut, enough
+
+
 def _cut_band(
     order: list[int], bands: list[int], family_of: dict[int, str], wanted: int
 ) -> tuple[int, bool]:
@@ -154,18 +193,8 @@ def shortlist(
         for candidate in candidates:
             artifact = candidate.hit.artifact
             similarity[artifact] = max(candidate.similarity, similarity.get(artifact, -1.0))
-        new = [pk for pk in similarity if pk not in names]
-        for pk, slug, family in Artifact.objects.filter(pk__in=new).values_list(
-            "pk", "slug", "family"
-        ):
-            key = family or slug
-            names[pk] = (slug, slug if family_named(key, need) else key)
-        order = sorted(
-            (pk for pk in similarity if pk in names), key=lambda pk: (-similarity[pk], names[pk][0])
-        )
-        bands = ranking.tie_bands([similarity[pk] for pk in order])
+        order, bands, cut, enough = _rank(similarity, names, need, limit + 1)
         family_of = {pk: names[pk][1] for pk in order}
-        cut, enough = _cut_band(order, bands, family_of, limit + 1)
         if not order or depth >= min(available, MAX_SEARCH_DEPTH):
             break
         if weakest is None or weakest < ranking.NO_MATCH_THRESHOLD:
