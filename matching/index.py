@@ -215,36 +215,36 @@ class CapabilityIndex:
     ) -> dict[int, tuple[float, str | None]]:
         """Each given capability's best category: (the query's similarity to it, its name).
         A capability in no category of CATEGORY_MIN_MEMBERS or more gets the query's
-        similarity to the registry as a whole, and no name. Of equal categories the first
-        listed wins."""
+        similarity to the registry as a whole, and no name. Of equal categories the first by
+        name wins."""
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         overall = float(self.registry_vector @ query)
         keys, starts, positions = self._category_groups()
         wanted = np.asarray(capabilities, dtype=np.int64)
         if not len(keys) or not len(wanted):
             return dict.fromkeys(capabilities, (overall, None))
-        scores = (self.category_vectors @ query)[positions]  # each membership's score
-        best = np.maximum.reduceat(scores, starts)  # each member capability's best score
-        # The first membership of each capability that scores its best.
-        at = np.arange(len(scores))
-        first = np.minimum.reduceat(
-            np.where(
-                scores == np.repeat(best, np.diff(np.append(starts, len(scores)))), at, len(at)
-            ),
-            starts,
-        )
         where = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        known = (keys[where] == wanted).tolist()
-        names = self.category_names
+        known = keys[where] == wanted
+        # The memberships of the wanted member capabilities only, group after group.
+        members = where[known]
+        begin, count = starts[members], starts[members + 1] - starts[members]
+        offsets = np.cumsum(count) - count  # where each group starts among the gathered
+        gathered = np.repeat(begin - offsets, count) + np.arange(int(count.sum()))
+        scores = (self.category_vectors @ query)[positions[gathered]]
+        best = np.maximum.reduceat(scores, offsets) if len(offsets) else scores[:0]
+        # The first membership of each group that scores its best.
+        at = np.arange(len(scores))
+        first = (
+            np.minimum.reduceat(np.where(scores == np.repeat(best, count), at, len(at)), offsets)
+            if len(offsets)
+            else at[:0]
+        )
+        values, names = iter(best.tolist()), iter(positions[gathered[first]].tolist())
         return {
-            capability: ((value, names[position]) if member else (overall, None))
-            for capability, member, value, position in zip(
-                capabilities,
-                known,
-                best[where].tolist(),
-                positions[first[where]].tolist(),
-                strict=True,
+            capability: (
+                (next(values), self.category_names[next(names)]) if member else (overall, None)
             )
+            for capability, member in zip(capabilities, known.tolist(), strict=True)
         }
 
     def _category_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -253,7 +253,9 @@ class CapabilityIndex:
         if self._categories_of is None:
             order = np.argsort(self.member_capabilities, kind="stable")
             keys, starts = np.unique(self.member_capabilities[order], return_index=True)
-            self._categories_of = (keys, starts, self.member_categories[order])
+            # One start past the last group: group i is starts[i]:starts[i + 1].
+            bounds = np.append(starts, len(order)).astype(np.int64)
+            self._categories_of = (keys, bounds, self.member_categories[order])
         return self._categories_of
 
     def best_category_similarity(self, query: np.ndarray) -> float:
