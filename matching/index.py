@@ -4,7 +4,7 @@ One row per text (a capability's name with description, each intent, each
 best_for line); rows carry the capability's primary key. Inner product over
 unit vectors is cosine similarity. Each category with at least
 CATEGORY_MIN_MEMBERS capabilities and at most CATEGORY_MAX_SHARE of them also
-gets one vector: the normalised mean of its capabilities' texts, what the
+gets one vector (matching.categories): the normalised mean of its capabilities' texts, what the
 category as a whole is about; the registry as a whole gets one too. An index is saved under a folder named by
 the registry state it reflects, written to a temporary folder and renamed, so
 a reader never sees half an index.
@@ -31,6 +31,9 @@ import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .categories import CATEGORY_MAX_SHARE as CATEGORY_MAX_SHARE
+from .categories import CATEGORY_MIN_MEMBERS as CATEGORY_MIN_MEMBERS
+from .categories import CategoryCentroids
 from .embeddings import DIMENSIONS
 
 # Keep faiss and numpy's BLAS from fighting torch and gunicorn workers for the
@@ -51,11 +54,6 @@ FILES = (
     "hashes.npy",
     "categories.json",  # each capability's categories; centroids are recomputed on load
 )
-# A category of one or two capabilities says nothing beyond their own texts, and
-# one that holds most of the registry ("text-generation-language") says nothing
-# the registry as a whole does not.
-CATEGORY_MIN_MEMBERS = 3
-CATEGORY_MAX_SHARE = 0.5
 
 # The approximate index (above MATCH_ANN_THRESHOLD rows). Measured on 400k distinct
 # vectors (the bench's texts with noise; 632 lists, float16): recall@10 against the flat
@@ -113,7 +111,7 @@ class Hit:
     similarity: float
 
 
-class CapabilityIndex:
+class CapabilityIndex(CategoryCentroids):
     def __init__(
         self,
         vectors: np.ndarray,
@@ -152,38 +150,6 @@ class CapabilityIndex:
         if self.approximate:
             self._capability_means()  # here, not on a request
 
-    def _set_categories(self, categories: dict[int, list[str]]) -> None:
-        """Category centroids from the rows of each category's capabilities."""
-        self.categories = categories
-        present = set(self._rows_of())
-        members: dict[str, list[int]] = {}
-        for capability, names in categories.items():
-            if capability in present:
-                for name in dict.fromkeys(names):
-                    members.setdefault(name, []).append(capability)
-        most = CATEGORY_MAX_SHARE * len(present)
-        names = sorted(
-            n for n, caps in members.items() if CATEGORY_MIN_MEMBERS <= len(caps) <= most
-        )
-        rows_of = self._rows_of()
-        centroids = np.zeros((len(names), self._index.d), "f4")
-        pairs: list[tuple[int, int]] = []
-        for position, name in enumerate(names):
-            rows = np.concatenate([rows_of[c] for c in members[name]])
-            mean = self._mean_of(rows)
-            centroids[position] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-            pairs += [(c, position) for c in members[name]]
-        everything = self._mean_of(None) if len(self) else np.zeros(centroids.shape[1], "f4")
-        self.category_names = names
-        self.category_vectors = centroids
-        # The capabilities in no such category are measured against the registry as a whole.
-        self.registry_vector = (everything / max(float(np.linalg.norm(everything)), 1e-12)).astype(
-            "f4"
-        )
-        self.member_capabilities = np.array([c for c, _ in pairs], dtype=np.int64)
-        self.member_categories = np.array([p for _, p in pairs], dtype=np.int32)
-        self._categories_of: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-
     def _mean_of(self, rows: np.ndarray | None) -> np.ndarray:
         """The mean vector of the given rows (of every row: None)."""
         if not self.approximate:
@@ -210,64 +176,11 @@ class CapabilityIndex:
         """The approximate index's inverted lists (0: a flat index)."""
         return int(faiss.extract_index_ivf(self._index).nlist) if self.approximate else 0
 
-    def category_similarities(
-        self, query: np.ndarray, capabilities: list[int]
-    ) -> dict[int, tuple[float, str | None]]:
-        """Each given capability's best category: (the query's similarity to it, its name).
-        A capability in no category of CATEGORY_MIN_MEMBERS or more gets the query's
-        similarity to the registry as a whole, and no name. Of equal categories the first by
-        name wins."""
-        query = np.asarray(query, dtype=np.float32).reshape(-1)
-        overall = float(self.registry_vector @ query)
-        keys, starts, positions = self._category_groups()
-        wanted = np.asarray(capabilities, dtype=np.int64)
-        if not len(keys) or not len(wanted):
-            return dict.fromkeys(capabilities, (overall, None))
-        where = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        known = keys[where] == wanted
-        # The memberships of the wanted member capabilities only, group after group.
-        members = where[known]
-        begin, count = starts[members], starts[members + 1] - starts[members]
-        offsets = np.cumsum(count) - count  # where each group starts among the gathered
-        gathered = np.repeat(begin - offsets, count) + np.arange(int(count.sum()))
-        scores = (self.category_vectors @ query)[positions[gathered]]
-        best = np.maximum.reduceat(scores, offsets) if len(offsets) else scores[:0]
-        # The first membership of each group that scores its best.
-        at = np.arange(len(scores))
-        first = (
-            np.minimum.reduceat(np.where(scores == np.repeat(best, count), at, len(at)), offsets)
-            if len(offsets)
-            else at[:0]
-        )
-        values, names = iter(best.tolist()), iter(positions[gathered[first]].tolist())
-        return {
-            capability: (
-                (next(values), self.category_names[next(names)]) if member else (overall, None)
-            )
-            for capability, member in zip(capabilities, known.tolist(), strict=True)
-        }
-
-    def _category_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The member capabilities (sorted), where each one's categories start, and those
-        categories' positions in membership order: grouped once per loaded index."""
-        if self._categories_of is None:
-            order = np.argsort(self.member_capabilities, kind="stable")
-            keys, starts = np.unique(self.member_capabilities[order], return_index=True)
-            # One start past the last group: group i is starts[i]:starts[i + 1].
-            bounds = np.append(starts, len(order)).astype(np.int64)
-            self._categories_of = (keys, bounds, self.member_categories[order])
-        return self._categories_of
-
-    def best_category_similarity(self, query: np.ndarray) -> float:
-        """The query's similarity to its closest category, or to the registry as a whole."""
-        query = np.asarray(query, dtype=np.float32).reshape(-1)
-        overall = float(self.registry_vector @ query)
-        if not len(self.category_vectors):
-            return overall
-        return max(overall, float((self.category_vectors @ query).max()))
-
     def __len__(self) -> int:
         return int(self._index.ntotal)
+
+    def _dimensions(self) -> int:
+        return int(self._index.d)
 
     def vectors_by_hash(self) -> dict[bytes, np.ndarray]:
         """Every row's vector by its text hash, for an incremental rebuild. None from an
