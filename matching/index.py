@@ -4,7 +4,7 @@ One row per text (a capability's name with description, each intent, each
 best_for line); rows carry the capability's primary key. Inner product over
 unit vectors is cosine similarity. Each category with at least
 CATEGORY_MIN_MEMBERS capabilities and at most CATEGORY_MAX_SHARE of them also
-gets one vector: the normalised mean of its capabilities' texts, what the
+gets one vector (matching.categories): the normalised mean of its capabilities' texts, what the
 category as a whole is about; the registry as a whole gets one too. An index is saved under a folder named by
 the registry state it reflects, written to a temporary folder and renamed, so
 a reader never sees half an index.
@@ -31,6 +31,9 @@ import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .categories import CATEGORY_MAX_SHARE as CATEGORY_MAX_SHARE
+from .categories import CATEGORY_MIN_MEMBERS as CATEGORY_MIN_MEMBERS
+from .categories import CategoryCentroids
 from .embeddings import DIMENSIONS
 
 # Keep faiss and numpy's BLAS from fighting torch and gunicorn workers for the
@@ -51,11 +54,6 @@ FILES = (
     "hashes.npy",
     "categories.json",  # each capability's categories; centroids are recomputed on load
 )
-# A category of one or two capabilities says nothing beyond their own texts, and
-# one that holds most of the registry ("text-generation-language") says nothing
-# the registry as a whole does not.
-CATEGORY_MIN_MEMBERS = 3
-CATEGORY_MAX_SHARE = 0.5
 
 # The approximate index (above MATCH_ANN_THRESHOLD rows). Measured on 400k distinct
 # vectors (the bench's texts with noise; 632 lists, float16): recall@10 against the flat
@@ -113,7 +111,7 @@ class Hit:
     similarity: float
 
 
-class CapabilityIndex:
+class CapabilityIndex(CategoryCentroids):
     def __init__(
         self,
         vectors: np.ndarray,
@@ -152,38 +150,6 @@ class CapabilityIndex:
         if self.approximate:
             self._capability_means()  # here, not on a request
 
-    def _set_categories(self, categories: dict[int, list[str]]) -> None:
-        """Category centroids from the rows of each category's capabilities."""
-        self.categories = categories
-        present = set(self._rows_of())
-        members: dict[str, list[int]] = {}
-        for capability, names in categories.items():
-            if capability in present:
-                for name in dict.fromkeys(names):
-                    members.setdefault(name, []).append(capability)
-        most = CATEGORY_MAX_SHARE * len(present)
-        names = sorted(
-            n for n, caps in members.items() if CATEGORY_MIN_MEMBERS <= len(caps) <= most
-        )
-        rows_of = self._rows_of()
-        centroids = np.zeros((len(names), self._index.d), "f4")
-        pairs: list[tuple[int, int]] = []
-        for position, name in enumerate(names):
-            rows = np.concatenate([rows_of[c] for c in members[name]])
-            mean = self._mean_of(rows)
-            centroids[position] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-            pairs += [(c, position) for c in members[name]]
-        everything = self._mean_of(None) if len(self) else np.zeros(centroids.shape[1], "f4")
-        self.category_names = names
-        self.category_vectors = centroids
-        # The capabilities in no such category are measured against the registry as a whole.
-        self.registry_vector = (everything / max(float(np.linalg.norm(everything)), 1e-12)).astype(
-            "f4"
-        )
-        self.member_capabilities = np.array([c for c, _ in pairs], dtype=np.int64)
-        self.member_categories = np.array([p for _, p in pairs], dtype=np.int32)
-        self._categories_of: dict[int, list[int]] | None = None
-
     def _mean_of(self, rows: np.ndarray | None) -> np.ndarray:
         """The mean vector of the given rows (of every row: None)."""
         if not self.approximate:
@@ -210,41 +176,11 @@ class CapabilityIndex:
         """The approximate index's inverted lists (0: a flat index)."""
         return int(faiss.extract_index_ivf(self._index).nlist) if self.approximate else 0
 
-    def category_similarities(
-        self, query: np.ndarray, capabilities: list[int]
-    ) -> dict[int, tuple[float, str | None]]:
-        """Each given capability's best category: (the query's similarity to it, its name).
-        A capability in no category of CATEGORY_MIN_MEMBERS or more gets the query's
-        similarity to the registry as a whole, and no name."""
-        query = np.asarray(query, dtype=np.float32).reshape(-1)
-        overall = float(self.registry_vector @ query)
-        if self._categories_of is None:
-            self._categories_of = {}
-            for capability, position in zip(
-                self.member_capabilities.tolist(), self.member_categories.tolist(), strict=True
-            ):
-                self._categories_of.setdefault(capability, []).append(position)
-        scores = self.category_vectors @ query
-        found: dict[int, tuple[float, str | None]] = {}
-        for capability in capabilities:
-            positions = self._categories_of.get(capability)
-            if positions:
-                best = max(positions, key=lambda p: scores[p])
-                found[capability] = (float(scores[best]), self.category_names[best])
-            else:
-                found[capability] = (overall, None)
-        return found
-
-    def best_category_similarity(self, query: np.ndarray) -> float:
-        """The query's similarity to its closest category, or to the registry as a whole."""
-        query = np.asarray(query, dtype=np.float32).reshape(-1)
-        overall = float(self.registry_vector @ query)
-        if not len(self.category_vectors):
-            return overall
-        return max(overall, float((self.category_vectors @ query).max()))
-
     def __len__(self) -> int:
         return int(self._index.ntotal)
+
+    def _dimensions(self) -> int:
+        return int(self._index.d)
 
     def vectors_by_hash(self) -> dict[bytes, np.ndarray]:
         """Every row's vector by its text hash, for an incremental rebuild. None from an
@@ -372,11 +308,24 @@ class CapabilityIndex:
 
     def search(self, query: np.ndarray, *, k: int, rows: np.ndarray | None = None) -> list[Hit]:
         """The best of the k nearest rows per capability, optionally among `rows` only."""
+        return self.search_above(query, k=k, rows=rows)[0]
+
+    def search_above(
+        self,
+        query: np.ndarray,
+        *,
+        k: int,
+        rows: np.ndarray | None = None,
+        at_least: float | None = None,
+    ) -> tuple[list[Hit], float | None]:
+        """search's hits whose similarity is `at_least` (all: None), and the similarity of the
+        last of all its hits (None: no hit). Hits under the bar are never built: a deep search
+        returns thousands of rows of which a resolve keeps the few over its threshold."""
         if len(self) == 0 or k <= 0 or (rows is not None and len(rows) == 0):
-            return []
+            return [], None
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         if self.approximate:
-            return self._search_approximate(query, k=k, rows=rows)
+            return self._search_approximate(query, k=k, rows=rows, at_least=at_least)
         if rows is None:
             k = min(k, len(self))
             scores, ids = self._index.search(query, k)
@@ -384,11 +333,11 @@ class CapabilityIndex:
             k = min(k, len(rows))
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))  # type: ignore[call-arg]
             scores, ids = self._index.search(query, k, params=params)
-        return self._hits(scores[0], ids[0])
+        return self._hits(scores[0], ids[0], at_least)
 
     def _search_approximate(
-        self, query: np.ndarray, *, k: int, rows: np.ndarray | None
-    ) -> list[Hit]:
+        self, query: np.ndarray, *, k: int, rows: np.ndarray | None, at_least: float | None
+    ) -> tuple[list[Hit], float | None]:
         selected = len(self) if rows is None else len(rows)
         k = min(k, selected)
         params = faiss.SearchParametersIVF()  # type: ignore[call-arg]
@@ -401,15 +350,24 @@ class CapabilityIndex:
             selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # type: ignore[attr-defined]
             params.sel = selector
         scores, ids = self._index.search(query, k, params=params)
-        return self._hits(scores[0], ids[0])
+        return self._hits(scores[0], ids[0], at_least)
 
-    def _hits(self, scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
-        """Hits in order, keeping each capability's best row only (the rest add nothing)."""
+    def _hits(
+        self, scores: np.ndarray, ids: np.ndarray, at_least: float | None
+    ) -> tuple[list[Hit], float | None]:
+        """Hits in order, keeping each capability's best row only (the rest add nothing), those
+        under `at_least` left out; and the similarity of the last before that cut."""
         valid = ids >= 0
         scores, ids = scores[valid], ids[valid]
         capabilities = self.capabilities[ids]
         _, first = np.unique(capabilities, return_index=True)
         first.sort()
+        if not len(first):
+            return [], None
+        weakest = float(scores[first[-1]])
+        if at_least is not None:
+            # In float64, as the Python floats of the hits compare (not the bar cast to float32).
+            first = first[scores[first].astype(np.float64) >= at_least]
         rows = ids[first]
         # Columns to Python values in one pass each: up to thousands of hits per search.
         return [
@@ -430,7 +388,7 @@ class CapabilityIndex:
                 scores[first].tolist(),
                 strict=True,
             )
-        ]
+        ], weakest
 
     def save(self, folder: Path) -> Path:
         """Write to folder/<state>/ atomically; returns that path."""

@@ -7,9 +7,10 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from core.errors import ApplicationError
 from core.time import timestamp
@@ -98,13 +99,54 @@ def _qualifying(
     return pks, None if pks else f"no registered model that fits qualifies at risk level {risk}"
 
 
+def _meets(required: Required, prefix: str = "", *, loose: bool) -> Q:
+    """offers.offer_meets (unknown values passing) as SQL, price compared with a margin (the
+    databases compare decimals as floats): loose, every offer that meets it passes and maybe a
+    few more; not loose, only offers that meet it pass, maybe not all of them."""
+    condition = Q()
+    ceiling = required.max_prompt_price
+    if ceiling is not None:
+        price = f"{prefix}prompt_price_per_1m"
+        margin = Decimal("0.01") + abs(ceiling) * Decimal("1e-9")
+        within = Q(**{f"{price}__lte": ceiling + margin if loose else ceiling - margin})
+        condition &= within if ceiling == 0 else within | Q(**{f"{price}__isnull": True})
+    if required.min_context:
+        context = f"{prefix}context_length"
+        condition &= Q(**{f"{context}__isnull": True}) | Q(
+            **{f"{context}__gte": required.min_context}
+        )
+    return condition
+
+
+def _may_fit(required: Required) -> Q:
+    """A superset of the artifacts offers.model_fits accepts, for the database to narrow what
+    _offers_fitting reads (it still checks each one exactly)."""
+    offers = ProviderEndpoint.objects.filter(
+        _meets(required, loose=True), artifact_id=OuterRef("pk")
+    )
+    if required.variant is not None or required.free is not None:
+        if required.variant is not None:
+            offers = offers.filter(variant=required.variant)
+        if required.free is not None:
+            offers = offers.filter(free=required.free)
+        return Q(Exists(offers))
+    return _meets(required, loose=True) | Q(Exists(offers))
+
+
 def _offers_fitting(artifacts: Any, required: Required) -> list[int]:
     """The artifacts (of the given queryset) that meet the need's offer limits, themselves or
     through one of their offers (offers.model_fits)."""
+    fitting: list[int] = []
+    if required.variant is None and required.free is None:
+        # Those whose own price and context surely meet the limits fit (model_fits): only
+        # their keys are read. The rest that may fit are read and checked one by one.
+        surely = artifacts.filter(_meets(required, loose=False))
+        fitting = list(surely.values_list("pk", flat=True))
+        artifacts = artifacts.exclude(pk__in=surely.values("pk"))
+    artifacts = artifacts.filter(_may_fit(required))
     offers: dict[int, list[Offer]] = defaultdict(list)
     for values in ProviderEndpoint.objects.filter(artifact__in=artifacts).values(*ENDPOINT_FIELDS):
         offers[values["artifact_id"]].append(Offer.from_values(values))
-    fitting = []
     for pk, slug, prompt, completion, context in artifacts.values_list(
         "pk", "slug", "prompt_price_per_1m", "completion_price_per_1m", "context_length"
     ):

@@ -5,6 +5,7 @@ tie with one that can."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -27,6 +28,15 @@ SEARCH_DEPTH = 150
 MAX_SEARCH_DEPTH = 9600
 # Shown capabilities of one model: its best, and up to three in `alternatives`.
 CAPABILITIES_SHOWN = 4
+# The columns of a model (and its trust) its place among equals is decided by (_tie_facts).
+_TIE_FIELDS = (
+    "slug",
+    "release_date",
+    "prompt_price_per_1m",
+    "context_length",
+    "trust__score",
+    "trust__probe_outcomes",
+)
 
 
 @dataclass(frozen=True)
@@ -68,14 +78,31 @@ class Shortlist:
     total_fitting: int  # models with a text over the no-match threshold (as far as searched)
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _family_words(family: str) -> tuple[str, ...] | None:
+    """A family key's model words, or None when they are too short to name it (once per key:
+    a resolve asks about hundreds of families)."""
+    words = tuple(w for w in _NOT_WORD.split(family.rsplit("/", 1)[-1].lower()) if w)
+    if not words or len("".join(words)) < 3:
+        return None
+    return words
+
+
+@functools.lru_cache(maxsize=256)
+def _need_words(need: str) -> frozenset[str]:
+    return frozenset(_NOT_WORD.split(need.lower()))
+
+
 def family_named(family: str, need: str) -> bool:
     """The need names the family by its model words: "claude" names anthropic/claude, "gemini"
     google/gemini (registry.naming.family_of). The maker alone ("anthropic") names no family."""
-    words = re.split(r"[^a-z0-9]+", family.rsplit("/", 1)[-1].lower())
-    words = [w for w in words if w]
-    if not words or len("".join(words)) < 3:
+    words = _family_words(family)
+    if words is None:
         return False
-    need_words = set(re.split(r"[^a-z0-9]+", need.lower()))
+    need_words = _need_words(need)
     return all(word in need_words for word in words)
 
 
@@ -90,6 +117,45 @@ def _candidates(hits: list[Hit], index: CapabilityIndex, query: np.ndarray) -> l
         Candidate(hit=hit, best_text=hit.similarity, mean_text=means[pk], category=categories[pk])
         for pk, hit in best_hit.items()
     ]
+
+
+def _read_names(pks: list[int], names: dict[int, tuple[str, str]], need: str) -> bool:
+    """Add (slug, family key) of the given models to `names`; False if one is not there."""
+    new = [pk for pk in pks if pk not in names]
+    for pk, slug, family in Artifact.objects.filter(pk__in=new).values_list("pk", "slug", "family"):
+        key = family or slug
+        names[pk] = (slug, slug if family_named(key, need) else key)
+    return all(pk in names for pk in new)
+
+
+def _rank(
+    similarity: dict[int, float], names: dict[int, tuple[str, str]], need: str, wanted: int
+) -> tuple[list[int], list[int], int, bool]:
+    """The models in order (similarity, then slug) with their tie bands, the band to cut at and
+    whether it shows `wanted` families (_cut_band): the order's first bands, up to the cut at
+    least. Names are read a few bands at a time until the cut, not for every model that fits:
+    equal similarities share a band, and a band depends on the similarities before it only."""
+    ranked = sorted(similarity, key=lambda pk: -similarity[pk])
+    bands = ranking.tie_bands([similarity[pk] for pk in ranked])
+    end = 0
+    while end < len(ranked):
+        end = min(len(ranked), max(2 * end, 8 * wanted, 64))
+        while end < len(ranked) and bands[end] == bands[end - 1]:
+            end += 1  # whole bands
+        if not _read_names(ranked[:end], names, need):
+            break  # a model is gone: rank all that are left, as their bands shift
+        prefix = sorted(ranked[:end], key=lambda pk: (-similarity[pk], names[pk][0]))
+        family_of = {pk: names[pk][1] for pk in prefix}
+        cut, enough = _cut_band(prefix, bands[:end], family_of, wanted)
+        if enough or end == len(ranked):
+            return prefix, bands[:end], cut, enough
+    _read_names(ranked, names, need)
+    order = sorted(
+        (pk for pk in similarity if pk in names), key=lambda pk: (-similarity[pk], names[pk][0])
+    )
+    order_bands = ranking.tie_bands([similarity[pk] for pk in order])
+    cut, enough = _cut_band(order, order_bands, {pk: names[pk][1] for pk in order}, wanted)
+    return order, order_bands, cut, enough
 
 
 def _cut_band(
@@ -119,28 +185,19 @@ def shortlist(
     depth = max(SEARCH_DEPTH, 8 * limit)
     names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
     while True:
-        hits = index.search(query, k=depth, rows=rows)
+        hits, weakest = index.search_above(
+            query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
+        )
         candidates = _candidates(hits, index, query)
         similarity: dict[int, float] = {}
         for candidate in candidates:
             artifact = candidate.hit.artifact
             similarity[artifact] = max(candidate.similarity, similarity.get(artifact, -1.0))
-        new = [pk for pk in similarity if pk not in names]
-        for pk, slug, family in Artifact.objects.filter(pk__in=new).values_list(
-            "pk", "slug", "family"
-        ):
-            key = family or slug
-            names[pk] = (slug, slug if family_named(key, need) else key)
-        order = sorted(
-            (pk for pk in similarity if pk in names), key=lambda pk: (-similarity[pk], names[pk][0])
-        )
-        bands = ranking.tie_bands([similarity[pk] for pk in order])
+        order, bands, cut, enough = _rank(similarity, names, need, limit + 1)
         family_of = {pk: names[pk][1] for pk in order}
-        cut, enough = _cut_band(order, bands, family_of, limit + 1)
         if not order or depth >= min(available, MAX_SEARCH_DEPTH):
             break
-        weakest = hits[-1].similarity
-        if weakest < ranking.NO_MATCH_THRESHOLD:
+        if weakest is None or weakest < ranking.NO_MATCH_THRESHOLD:
             break  # a text not reached yet is further still: nothing unseen fits
         # A capability not reached has every text below `weakest`, so its similarity is at
         # most this (its mean text and best text at `weakest`, its category at the best).
@@ -164,7 +221,7 @@ def shortlist(
     for model in listed:
         band_orders[model.band].append(model.order)
     shown = _one_per_family(listed, family_of, limit + 1)
-    _load_shown_capabilities(shown)
+    _load_shown(shown)
     return Shortlist(
         models=shown,
         band_sizes=dict(Counter(band_of.values())),
@@ -192,7 +249,12 @@ def _order_bands(
             "pk", "success_rate", "feedback_count", "successes", "probe_runs", "probe_passes"
         )
     }
-    artifacts = {a.pk: a for a in Artifact.objects.filter(pk__in=kept).select_related("trust")}
+    # Only what ranking reads (_tie_facts): the shown models' full rows are read afterwards
+    # (_load_shown), not those of every model in the kept bands.
+    artifacts = {
+        a.pk: a
+        for a in Artifact.objects.filter(pk__in=kept).select_related("trust").only(*_TIE_FIELDS)
+    }
     offers: dict[int, list[Offer]] = defaultdict(list)
     for values in ProviderEndpoint.objects.filter(artifact_id__in=kept).values(*ENDPOINT_FIELDS):
         offers[values["artifact_id"]].append(Offer.from_values(values))
@@ -286,11 +348,15 @@ def _one_per_family(listed: list[Listed], family_of: dict[int, str], wanted: int
     return list(kept.values())[:wanted]
 
 
-def _load_shown_capabilities(models: list[Listed]) -> None:
-    """Full capability rows for the models shown (names, intents, best-for lines)."""
+def _load_shown(models: list[Listed]) -> None:
+    """Full rows of the models shown, with their trust, and of their shown capabilities
+    (names, intents, best-for lines)."""
+    rows = Artifact.objects.filter(pk__in=[model.artifact.pk for model in models])
+    artifacts = {artifact.pk: artifact for artifact in rows.select_related("trust")}
     wanted = {pk for model in models for _rank, pk, _candidate in model.capabilities}
     full = {cap.pk: cap for cap in Capability.objects.filter(pk__in=wanted)}
     for model in models:
+        model.artifact = artifacts.get(model.artifact.pk, model.artifact)
         model.capabilities = [(r, full[pk], c) for r, pk, c in model.capabilities]
         for _rank, cap, _candidate in model.capabilities:
             cap.artifact = model.artifact  # already loaded, with its trust

@@ -130,3 +130,41 @@ def test_task_words_are_shown_in_read_as() -> None:
     assert read_as("transcribe the weekly meeting") == (
         "transcribe the weekly meeting (automatic speech recognition)"
     )
+
+
+def test_the_best_of_several_categories_first_by_name_among_equals() -> None:
+    # "a" and "b" have the same members: equal centroids, equal scores, and the first by name
+    # wins whatever order a capability lists them in; "c" has others.
+    vectors = np.array(
+        [_unit(1, 0, 0), _unit(1, 1, 0), _unit(1, 0, 1), _unit(0, 1, 0), _unit(0, 1, 1)]
+        + [_unit(0, 0, 1)] * 7,
+        dtype=np.float32,
+    )
+    ids = np.arange(12, dtype=np.int64)
+    index = CapabilityIndex(
+        vectors=vectors,
+        capabilities=ids,
+        artifacts=ids,
+        kinds=np.zeros(12, dtype=np.int8),
+        text_indexes=np.zeros(12, dtype=np.int32),
+        hashes=np.array([bytes([i]) * 32 for i in range(12)], dtype="S32"),
+        state="t1",
+        model="hand-made",
+        categories={0: ["b", "a"], 1: ["a", "b", "c"], 2: ["a", "b"], 3: ["c"], 4: ["c"]},
+    )
+    assert index.category_names == ["a", "b", "c"]
+    query = _unit(1, 0, 0)
+    scores = index.category_vectors @ query
+    assert scores[0] == scores[1] > scores[2]
+    overall = float(index.registry_vector @ query)
+    found = index.category_similarities(query, [3, 1, 0, 7, 1, 2, 99])
+    assert found == {
+        3: (float(scores[2]), "c"),
+        1: (float(scores[0]), "a"),
+        0: (float(scores[0]), "a"),
+        7: (overall, None),
+        2: (float(scores[0]), "a"),
+        99: (overall, None),
+    }
+    assert list(found) == [3, 1, 0, 7, 2, 99]
+    assert index.category_similarities(query, []) == {}
