@@ -11,6 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -55,6 +56,19 @@ def manage(env: dict[str, str], *args: str) -> str:
         [PYTHON, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
     return result.stdout
+
+
+def registry(var_dir: Path | None, prefix: str) -> tuple[Path, dict[str, str]]:
+    """The registry in var_dir (make bench's, every catalog imported), or with none given
+    a new seeds-only one: migrated, keys made as in production, the seeds signed."""
+    if var_dir is not None:
+        return var_dir, scratch_env(var_dir)
+    var_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    env = scratch_env(var_dir)
+    manage(env, "migrate", "-v0")
+    manage(env, "passport_keys", "generate")
+    manage(env, "bootstrap", "--skip-catalogs")
+    return var_dir, env
 
 
 def free_port() -> int:

@@ -16,7 +16,6 @@ Figures are printed, never asserted. `main(var_dir)` runs on a registry built el
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -28,9 +27,8 @@ from _common import (  # noqa: E402
     child_pids,
     compare,
     gunicorn,
-    manage,
     peak_rss_mb,
-    scratch_env,
+    registry,
     under_load,
 )
 
@@ -58,13 +56,7 @@ def listed_slugs(base: str) -> tuple[list[str], int]:
 
 
 def main(var_dir: Path | None = None) -> None:
-    own = var_dir is None
-    var_dir = var_dir or Path(tempfile.mkdtemp(prefix="bench-passports-"))
-    env = scratch_env(var_dir)
-    if own:
-        manage(env, "migrate", "-v0")
-        manage(env, "passport_keys", "generate")
-        manage(env, "bootstrap", "--skip-catalogs")
+    var_dir, env = registry(var_dir, "bench-passports-")
     pids: list[int] = []
     with gunicorn(env, workers=1, pids=pids) as base:
         slugs, count = listed_slugs(base)

@@ -34,9 +34,8 @@ from _common import (  # noqa: E402
     child_pids,
     compare,
     gunicorn,
-    manage,
     per_second,
-    scratch_env,
+    registry,
     under_load,
 )
 
@@ -57,13 +56,7 @@ def rate(work: Callable[[], object]) -> tuple[float, float]:
 
 
 def main(var_dir: Path | None = None) -> None:
-    own = var_dir is None
-    var_dir = var_dir or Path(tempfile.mkdtemp(prefix="bench-verify-"))
-    env = scratch_env(var_dir)  # throttles off: every client here is 127.0.0.1
-    if own:
-        manage(env, "migrate", "-v0")
-        manage(env, "passport_keys", "generate")
-        manage(env, "bootstrap", "--skip-catalogs")
+    var_dir, env = registry(var_dir, "bench-verify-")
     pids: list[int] = []
     with gunicorn(env, workers=1, pids=pids) as base:
         document = httpx.get(f"{base}/api/v1/passport/{SLUG}").json()
