@@ -37,7 +37,7 @@ from celery import Celery
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PYTHON, REPO, gunicorn, percentiles, scratch_env  # noqa: E402
-from resolve_latency import QUERIES  # noqa: E402
+from synthetic_registry import QUERIES  # noqa: E402
 
 WORKER_READY_SECONDS = 120
 DRAIN_SECONDS = 120  # the worker finishes the rounds it was sent before it is stopped
