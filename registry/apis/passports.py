@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
+from django.utils.http import parse_etags
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -355,9 +356,9 @@ class PassportDetailApi(APIView):
             "ETag": found.etag,
             "Cache-Control": REVALIDATE if number is None or number == "" else IMMUTABLE,
         }
-        if found.etag in [
-            tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")
-        ]:
+        # Django's own parsing of the header; RFC 9110 13.1.2 compares weakly ("W/").
+        sent = parse_etags(request.headers.get("If-None-Match", ""))
+        if "*" in sent or found.etag in [tag.removeprefix("W/") for tag in sent]:
             return HttpResponseNotModified(headers=headers)
         if "indent" in (request.accepted_media_type or ""):
             # Accept: application/json; indent=N asks DRF's renderer for indented JSON.

@@ -82,7 +82,8 @@ def test_kept_bytes_equal_a_fresh_render_byte_for_byte(seeds: list[str], api: An
 def test_if_none_match_answers_304_with_the_headers_and_no_body(seeds: list[str], api: Any) -> None:
     etag = f'"{digest(SLUG)}"'
     for params, cache_control in (({}, LATEST), ({"version": "1"}, IMMUTABLE)):
-        for sent in (etag, f'"other", {etag}'):
+        # RFC 9110 13.1.2: If-None-Match compares weakly, and "*" matches any current tag.
+        for sent in (etag, f'"other", {etag}', f"W/{etag}", "*"):
             again = api.get(f"/api/v1/passport/{SLUG}", params, HTTP_IF_NONE_MATCH=sent)
             assert (again.status_code, again.content) == (304, b"")
             assert (again["ETag"], again["Cache-Control"]) == (etag, cache_control)
