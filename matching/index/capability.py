@@ -1,29 +1,10 @@
-"""The vector index of capability texts: the ONLY module that imports faiss.
-
-One row per text (a capability's name with description, each intent, each
-best_for line); rows carry the capability's primary key. Inner product over
-unit vectors is cosine similarity. Each category with at least
-CATEGORY_MIN_MEMBERS capabilities and at most CATEGORY_MAX_SHARE of them also
-gets one vector (matching.categories): the normalised mean of its capabilities' texts, what the
-category as a whole is about; the registry as a whole gets one too. An index is saved under a folder named by
-the registry state it reflects, written to a temporary folder and renamed, so
-a reader never sees half an index.
-
-Up to MATCH_ANN_THRESHOLD rows the index is exact (a flat scan of float32 vectors). Above
-it the index is approximate: an inverted file (IVF) of about sqrt(rows) lists whose
-vectors are stored in float16, of which a search scans the NPROBE lists nearest the query
-(more when the rows are filtered, see _probes). At 100k capabilities (400k rows) a flat
-search reads 600 MB per query; this one reads about 2.5% of 300 MB, and bench/resolve_latency.py
-prints its recall@10 against the flat index in the same run.
-"""
+"""CapabilityIndex: the vector index of capability texts and its searches (flat, or
+approximate above MATCH_ANN_THRESHOLD rows: matching.index.ann), one row per text, each
+carrying its capability's primary key; see the package's docstring."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +12,10 @@ import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .categories import CATEGORY_MAX_SHARE as CATEGORY_MAX_SHARE
-from .categories import CATEGORY_MIN_MEMBERS as CATEGORY_MIN_MEMBERS
-from .categories import CategoryCentroids
-from .embeddings import DIMENSIONS
+from ..categories import CategoryCentroids
+from ..embeddings import DIMENSIONS
+from . import storage
+from .ann import DECODE_CHUNK, NPROBE, _approximate, ann_threshold
 
 # Keep faiss and numpy's BLAS from fighting torch and gunicorn workers for the
 # cores: BLAS threads spin between calls and doubled the query encoding time.
@@ -42,62 +23,12 @@ faiss.omp_set_num_threads(1)
 threadpool_limits(limits=1, user_api="blas")
 
 KINDS = ("description", "intent", "best_for", "sentence")
-# Bumped when the saved files or the texts they hold change; an index saved in
-# another format is rebuilt.
-FORMAT = 5
-FILES = (
-    "vectors.faiss",
-    "capabilities.npy",
-    "artifacts.npy",
-    "kinds.npy",
-    "text_indexes.npy",
-    "hashes.npy",
-    "categories.json",  # each capability's categories; centroids are recomputed on load
-)
-
-# The approximate index (above MATCH_ANN_THRESHOLD rows). Measured on 400k distinct
-# vectors (the bench's texts with noise; 632 lists, float16): recall@10 against the flat
-# index 0.994 with 8 lists scanned, 1.000 with 16. On the bench's registries, where each
-# text repeats about ten times at 10k capabilities, 16 lists gave 0.975 (a list missed
-# loses every copy of a text at once) and 32 gave 1.0 (0.995 at 100k).
-NPROBE = 32
-MAX_LISTS = 4096
-# k-means wants 39 points per list at least (faiss warns below); 64 are enough to train on.
-MIN_TRAIN_PER_LIST = 39
-MAX_TRAIN_PER_LIST = 64
-# Vectors decoded at a time from float16 (category centroids, the registry's mean).
-DECODE_CHUNK = 32768
-
-
-def ann_threshold() -> int:
-    """Rows above which the index is approximate (settings.MATCH_ANN_THRESHOLD)."""
-    from django.conf import settings
-
-    return int(settings.MATCH_ANN_THRESHOLD)
 
 
 def _flat(vectors: np.ndarray, dimensions: int) -> faiss.Index:
     index = faiss.IndexFlatIP(dimensions)
     if len(vectors):
         index.add(vectors)
-    return index
-
-
-def _approximate(vectors: np.ndarray) -> faiss.IndexIVF:
-    """An inverted file of float16 vectors, inner product, reconstructible by row id."""
-    rows, dimensions = vectors.shape
-    lists = max(1, min(MAX_LISTS, math.isqrt(rows), rows // MIN_TRAIN_PER_LIST))
-    quantizer = faiss.IndexFlatIP(dimensions)
-    index = faiss.IndexIVFScalarQuantizer(
-        quantizer, dimensions, lists, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-    )
-    # A fixed sample (and faiss's fixed k-means seed): the same rows give the same index.
-    sample = min(rows, lists * MAX_TRAIN_PER_LIST)
-    chosen = np.sort(np.random.default_rng(0).choice(rows, size=sample, replace=False))
-    index.train(vectors[chosen])
-    index.add(vectors)
-    index.make_direct_map()  # rows are decoded by id: category centroids
-    index.nprobe = NPROBE
     return index
 
 
@@ -392,77 +323,13 @@ class CapabilityIndex(CategoryCentroids):
 
     def save(self, folder: Path) -> Path:
         """Write to folder/<state>/ atomically; returns that path."""
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / self.state
-        if self.loadable(target):
-            return target
-        shutil.rmtree(target, ignore_errors=True)  # another format, or half written by hand
-        scratch = Path(tempfile.mkdtemp(dir=folder, prefix=".building-"))
-        try:
-            faiss.write_index(self._index, str(scratch / "vectors.faiss"))
-            np.save(scratch / "capabilities.npy", self.capabilities)
-            np.save(scratch / "artifacts.npy", self.artifacts)
-            np.save(scratch / "kinds.npy", self.kinds)
-            np.save(scratch / "text_indexes.npy", self.text_indexes)
-            np.save(scratch / "hashes.npy", self.hashes)
-            (scratch / "categories.json").write_text(json.dumps(list(self.categories.items())))
-            (scratch / "meta.json").write_text(
-                json.dumps(
-                    {
-                        "format": FORMAT,
-                        "state": self.state,
-                        "model": self.model,
-                        "rows": len(self),
-                        "approximate": self.approximate,
-                    }
-                )
-            )
-            os.replace(scratch, target)
-        except BaseException:
-            shutil.rmtree(scratch, ignore_errors=True)
-            raise
-        return target
+        return storage.save(self, folder)
 
     @staticmethod
     def loadable(path: Path) -> bool:
         """A complete index saved in this code's format."""
-        try:
-            meta = json.loads((path / "meta.json").read_text())
-        except (OSError, ValueError):
-            return False
-        return bool(
-            isinstance(meta, dict)
-            and meta.get("format") == FORMAT
-            and all((path / name).is_file() for name in FILES)
-        )
+        return storage.loadable(path)
 
     @classmethod
     def load(cls, path: Path) -> CapabilityIndex:
-        meta = json.loads((path / "meta.json").read_text())
-        index = cls.__new__(cls)
-        index._index = faiss.read_index(str(path / "vectors.faiss"))
-        if isinstance(index._index, faiss.IndexIVF):
-            index._index.nprobe = NPROBE
-        index.capabilities = np.load(path / "capabilities.npy")
-        index.artifacts = np.load(path / "artifacts.npy")
-        index.kinds = np.load(path / "kinds.npy")
-        index.text_indexes = np.load(path / "text_indexes.npy")
-        index.hashes = np.load(path / "hashes.npy")
-        index.state = meta["state"]
-        index.model = meta["model"]
-        index._rows_by_capability = None
-        index._means = None
-        pairs = json.loads((path / "categories.json").read_text())
-        index._set_categories({int(pk): names for pk, names in pairs})
-        if index.approximate:
-            index._capability_means()  # here, not on a request
-        return index
-
-
-def prune(folder: Path, keep: set[str]) -> None:
-    """Remove saved indexes other than `keep` (older states)."""
-    if not folder.exists():
-        return
-    for child in folder.iterdir():
-        if child.is_dir() and child.name not in keep and not child.name.startswith(".building-"):
-            shutil.rmtree(child, ignore_errors=True)
+        return storage.load(cls, path)
