@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.checks.security.base import (
-    SECRET_KEY_INSECURE_PREFIX,
-    SECRET_KEY_MIN_LENGTH,
-    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
-)
 from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_debug, env_int, env_list, env_str
+from config.security import refuse_unsafe_production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -28,55 +25,10 @@ VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def env_rate(name: str, default: str) -> str:
-    """A throttle rate in DRF's "N/period" form: 60/min, 10/hour, 1000/day."""
-    raw = os.environ.get(name) or default
-    number, _slash, period = raw.strip().partition("/")
-    periods = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
-    if not (number.isascii() and number.isdigit() and len(number) <= 9 and period in periods):
-        raise ImproperlyConfigured(
-            f"{name} must be a rate like 60/min (s, min, hour, day), got {raw!r}"
-        )
-    return f"{int(number)}/{period}"
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
 # Off unless the environment turns it on, so a deploy that forgets it fails closed:
 # with DEBUG off the settings refuse to load (below) without a real SECRET_KEY and
 # ALLOWED_HOSTS. `make run` sets DEBUG=1; the test run and mypy get it from tests/settings.py.
-DEBUG = env_bool("DEBUG", False)
+DEBUG = env_debug()
 # Development only: a fixed key is fine when nothing is exposed beyond 127.0.0.1.
 DEV_SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", "") or (DEV_SECRET_KEY if DEBUG else "")
@@ -264,39 +216,15 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Per-client limits ("N/period", per REMOTE_ADDR or the NUM_PROXIES-th X-Forwarded-For
-# address) on what an anonymous client can make the server do; over the limit is a 429
-# with Retry-After. THROTTLE_ENABLED=0 turns them all off (load benches).
-THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", True)
-THROTTLE_RATES = {
-    "resolve": env_rate("THROTTLE_RESOLVE", "60/min"),  # an embedding and an index search
-    "verify": env_rate("THROTTLE_VERIFY", "120/min"),  # a signature check
-    "validate": env_rate("THROTTLE_VALIDATE", "30/min"),  # a whole document parsed and checked
-    "feedback": env_rate("THROTTLE_FEEDBACK", "30/min"),
-    "claim": env_rate("THROTTLE_CLAIM", "10/hour"),  # a claim start stores a row
-    "forms": env_rate("THROTTLE_FORMS", "30/min"),  # match, verify, feedback and claim pages
-    "search": env_rate("THROTTLE_SEARCH", "120/min"),  # a text search over the listings
-    "mcp": env_rate("THROTTLE_MCP", "120/min"),  # one MCP request (a tool call or a listing)
-}
+# Throttles (THROTTLE_*), the admin sign-in lockout (AXES_*, AUTHENTICATION_BACKENDS) and
+# HTTPS/HSTS/secure cookies (HTTPS_ONLY, SECURE_*, *_COOKIE_SECURE) live in config/security.py.
+from config.security import *  # noqa: E402, F403
+
 # Feedback from one client on one model counts once per this many seconds toward its
 # success rate (repeat reports are stored, not counted), so it cannot be farmed.
 FEEDBACK_DEDUP_SECONDS = env_int("FEEDBACK_DEDUP_SECONDS", 24 * 3600)
 
-# Admin sign-in: after AXES_FAILURE_LIMIT failures from one client address, sign-in is
-# refused (429, Retry-After) for AXES_COOLOFF_TIME hours. Counted in the shared cache.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(hours=float(env_str("AXES_COOLOFF_TIME", "1")))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-# The same client address as the throttles (REMOTE_ADDR, or NUM_PROXIES).
-AXES_CLIENT_IP_CALLABLE = "api.throttling.client_ident"
-AXES_LOCKOUT_CALLABLE = "web.views.limits.locked_out"
-AXES_ENABLE_ADMIN = False  # the cache handler keeps nothing to show there
-AXES_RESET_ON_SUCCESS = True
+# The admin sign-in lockout (config/security.py) counts failures in this cache.
 if not CACHE_URL and DEBUG:
     # Memory is per process: right for one development server, a hole behind several
     # production workers, where the warning stays.
@@ -426,64 +354,12 @@ LOGGING = {
     },
 }
 
-# HTTPS: with DEBUG off the site is served over HTTPS only (behind a proxy that terminates
-# TLS), so `manage.py check --deploy` finds nothing. HTTPS_ONLY=0 serves plain http, for a
-# DEBUG=0 server on 127.0.0.1 (benches, replaying hostile requests); each setting below can
-# also be set on its own.
-HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_ONLY)
-# Browsers remember HSTS: a site that ever sent it must keep serving HTTPS for this long.
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS_ONLY else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_ONLY)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS_ONLY)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS_ONLY)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS_ONLY)
-SECURE_CONTENT_TYPE_NOSNIFF = True
-# Behind a proxy on another host that terminates TLS: the header it sets to "https"
-# (SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto). Only when the proxy always sets it, and
-# strips it from what clients send. gunicorn already trusts X-Forwarded-Proto from
-# FORWARDED_ALLOW_IPS (127.0.0.1 by default).
-_proxy_header = env_str("SECURE_PROXY_SSL_HEADER", "").strip()
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+# With DEBUG off, the settings refuse to load on development secrets (config/security.py).
+refuse_unsafe_production(
+    debug=DEBUG,
+    secret_key=SECRET_KEY,
+    dev_secret_key=DEV_SECRET_KEY,
+    allowed_hosts=ALLOWED_HOSTS,
+    key_files=(PASSPORT_SIGNING_KEY_FILE, LOG_SIGNING_KEY_FILE),
+    auto_key=PASSPORT_AUTO_KEY,
 )
-
-
-def production_problems() -> list[str]:
-    """Why a DEBUG=0 process must not start; empty when it may. Never shows a secret."""
-    problems = []
-    make_one = "make one with python -c 'import secrets; print(secrets.token_urlsafe(50))'"
-    if not SECRET_KEY:
-        problems.append(f"SECRET_KEY is not set: {make_one}")
-    elif SECRET_KEY == DEV_SECRET_KEY:
-        problems.append(f"SECRET_KEY is the development key: {make_one}")
-    elif (
-        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
-        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
-        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
-    ):
-        problems.append(
-            f"SECRET_KEY is too weak (`check --deploy` wants {SECRET_KEY_MIN_LENGTH}+ "
-            f"characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS}+ different ones, no "
-            f"{SECRET_KEY_INSECURE_PREFIX!r} prefix): {make_one}"
-        )
-    if not ALLOWED_HOSTS:
-        problems.append(
-            "ALLOWED_HOSTS is not set: name the hosts this server answers to, comma-separated"
-        )
-    keys = (PASSPORT_SIGNING_KEY_FILE, LOG_SIGNING_KEY_FILE)
-    missing = [str(path) for path in keys if not path.exists()]
-    if PASSPORT_AUTO_KEY and missing:
-        problems.append(
-            f"PASSPORT_AUTO_KEY is on and would create signing keys ({', '.join(missing)} "
-            "missing): make them once with `python manage.py passport_keys generate` and "
-            "leave PASSPORT_AUTO_KEY unset"
-        )
-    return problems
-
-
-if not DEBUG and (_problems := production_problems()):
-    raise ImproperlyConfigured(
-        "DEBUG is off (DEBUG=1 is for development), so this refuses to start:\n"
-        + "\n".join(f"- {problem}" for problem in _problems)
-    )

@@ -37,6 +37,8 @@ SOURCE = [
     "manage.py",
     "requirements.txt",
     "config/settings.py",
+    "config/security.py",
+    "config/env.py",  # a module named env is source, not an environment file (.env)
     "passports/keys.py",  # a module named keys is source, not a key
     "registry/management/commands/passport_keys.py",
     "static/web/site.css",
