@@ -58,10 +58,14 @@ class MiniLM:
         # each (one thread per core by default) makes them fight for the cores. Measured
         # on 2 busy cores, one query: p50 42 ms with 1 thread, 858 ms with 2.
         torch.set_num_threads(_bulk_threads or settings.MATCH_TORCH_THREADS)
+        self._model.eval()  # once: encode() below runs one query without SentenceTransformer's
+        self._torch = torch
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        if len(texts) == 1:
+            return self._encode_one(texts[0][:MAX_TEXT_CHARS])
         vectors = self._model.encode(
             [text[:MAX_TEXT_CHARS] for text in texts],
             batch_size=64,
@@ -70,6 +74,20 @@ class MiniLM:
             convert_to_numpy=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        """One text (a resolve's query) through the same modules SentenceTransformer.encode
+        runs (preprocess, the model's forward, L2 normalisation), and the same bytes out
+        (tests/matching/test_embeddings.py). Without its per-call work around them: it puts
+        the model in eval mode and resolves its device on every call, walking every module
+        each time (about 4 ms of a 22 ms query on this machine's cores, bench/resolve_latency.py).
+        The model was put in eval mode once, when loaded, and stays on the CPU."""
+        torch = self._torch
+        with torch.inference_mode():
+            features = self._model.preprocess([text])
+            embedding = self._model(features)["sentence_embedding"]
+            vector = torch.nn.functional.normalize(embedding, p=2, dim=1)
+        return np.ascontiguousarray(vector.numpy(), dtype=np.float32)
 
 
 _bulk_threads: int | None = None  # all_cores(): the threads a model loaded inside it uses

@@ -348,13 +348,43 @@ def _one_per_family(listed: list[Listed], family_of: dict[int, str], wanted: int
     return list(kept.values())[:wanted]
 
 
+# What an answer shows of a model (answer.results_build) and ranks it by (_TIE_FIELDS): the
+# JSON columns of a full row (pricing, distribution, extra, supported parameters, ...) cost
+# a decode each, and no answer shows them.
+_SHOWN_FIELDS = (
+    *_TIE_FIELDS,
+    "artifact_id",
+    "name",
+    "type",
+    "family",
+    "url",
+    "verified",
+    "completion_price_per_1m",
+)
+# And of a capability: what results_build writes (a capability's limitations included).
+_SHOWN_CAPABILITY_FIELDS = (
+    "artifact_id",
+    "capability_id",
+    "name",
+    "description",
+    "intents",
+    "best_for",
+    "limitations",
+)
+
+
 def _load_shown(models: list[Listed]) -> None:
-    """Full rows of the models shown, with their trust, and of their shown capabilities
-    (names, intents, best-for lines)."""
+    """The rows of the models shown, with their trust, and of their shown capabilities
+    (names, intents, best-for lines): the columns an answer shows."""
     rows = Artifact.objects.filter(pk__in=[model.artifact.pk for model in models])
-    artifacts = {artifact.pk: artifact for artifact in rows.select_related("trust")}
+    artifacts = {
+        artifact.pk: artifact for artifact in rows.select_related("trust").only(*_SHOWN_FIELDS)
+    }
     wanted = {pk for model in models for _rank, pk, _candidate in model.capabilities}
-    full = {cap.pk: cap for cap in Capability.objects.filter(pk__in=wanted)}
+    full = {
+        cap.pk: cap
+        for cap in Capability.objects.filter(pk__in=wanted).only(*_SHOWN_CAPABILITY_FIELDS)
+    }
     for model in models:
         model.artifact = artifacts.get(model.artifact.pk, model.artifact)
         model.capabilities = [(r, full[pk], c) for r, pk, c in model.capabilities]

@@ -317,3 +317,25 @@ def test_bad_feedback_is_400_naming_the_field(api: Any, body: dict[str, Any], fi
     response = api.post("/api/v1/feedback", body, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["field"] == field
+
+
+@pytest.mark.django_db
+def test_an_answer_reads_only_the_columns_it_shows(seeds: list[str], model: Any, api: Any) -> None:
+    """The shown models are read with the columns an answer writes (shortlist._SHOWN_FIELDS):
+    a field left out would be fetched lazily, one more query per model shown."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    resolve(api, "summarise a long report")  # builds the index
+    with CaptureQueriesContext(connection) as captured:
+        answer = resolve(api, "read a bar chart image and explain the trend")
+    assert [r["artifact"]["slug"] for r in answer["resolved"]] == [MAVERICK]
+    first = answer["resolved"][0]
+    assert first["artifact"]["name"] == Artifact.objects.get(slug=MAVERICK).name
+    assert (
+        first["capability"]["limitations"]
+        == Capability.objects.get(capability_id=first["capability"]["id"]).limitations
+    )
+    lazy = [q["sql"] for q in captured.captured_queries if q["sql"].endswith("LIMIT 21")]
+    assert lazy == []
+    assert len(captured.captured_queries) == 12
