@@ -37,6 +37,30 @@ _TIE_FIELDS = (
     "trust__score",
     "trust__probe_outcomes",
 )
+# What an answer shows of a model (answer.results_build) and ranks it by (_TIE_FIELDS), read
+# once for the models of the kept bands (_order_bands): the JSON columns of a full row
+# (pricing, distribution, extra, supported parameters, ...) cost a decode each, and no answer
+# shows them.
+_SHOWN_FIELDS = (
+    *_TIE_FIELDS,
+    "artifact_id",
+    "name",
+    "type",
+    "family",
+    "url",
+    "verified",
+    "completion_price_per_1m",
+)
+# And of a capability: what results_build writes (a capability's limitations included).
+_SHOWN_CAPABILITY_FIELDS = (
+    "artifact_id",
+    "capability_id",
+    "name",
+    "description",
+    "intents",
+    "best_for",
+    "limitations",
+)
 
 
 @dataclass(frozen=True)
@@ -249,11 +273,10 @@ def _order_bands(
             "pk", "success_rate", "feedback_count", "successes", "probe_runs", "probe_passes"
         )
     }
-    # Only what ranking reads (_tie_facts): the shown models' full rows are read afterwards
-    # (_load_shown), not those of every model in the kept bands.
+    # What ranking reads (_tie_facts) and an answer shows: not the full rows.
     artifacts = {
         a.pk: a
-        for a in Artifact.objects.filter(pk__in=kept).select_related("trust").only(*_TIE_FIELDS)
+        for a in Artifact.objects.filter(pk__in=kept).select_related("trust").only(*_SHOWN_FIELDS)
     }
     offers: dict[int, list[Offer]] = defaultdict(list)
     for values in ProviderEndpoint.objects.filter(artifact_id__in=kept).values(*ENDPOINT_FIELDS):
@@ -348,45 +371,15 @@ def _one_per_family(listed: list[Listed], family_of: dict[int, str], wanted: int
     return list(kept.values())[:wanted]
 
 
-# What an answer shows of a model (answer.results_build) and ranks it by (_TIE_FIELDS): the
-# JSON columns of a full row (pricing, distribution, extra, supported parameters, ...) cost
-# a decode each, and no answer shows them.
-_SHOWN_FIELDS = (
-    *_TIE_FIELDS,
-    "artifact_id",
-    "name",
-    "type",
-    "family",
-    "url",
-    "verified",
-    "completion_price_per_1m",
-)
-# And of a capability: what results_build writes (a capability's limitations included).
-_SHOWN_CAPABILITY_FIELDS = (
-    "artifact_id",
-    "capability_id",
-    "name",
-    "description",
-    "intents",
-    "best_for",
-    "limitations",
-)
-
-
 def _load_shown(models: list[Listed]) -> None:
-    """The rows of the models shown, with their trust, and of their shown capabilities
-    (names, intents, best-for lines): the columns an answer shows."""
-    rows = Artifact.objects.filter(pk__in=[model.artifact.pk for model in models])
-    artifacts = {
-        artifact.pk: artifact for artifact in rows.select_related("trust").only(*_SHOWN_FIELDS)
-    }
+    """The rows of the shown models' shown capabilities (names, intents, best-for lines): the
+    columns an answer shows. The models' own rows were read with _SHOWN_FIELDS already."""
     wanted = {pk for model in models for _rank, pk, _candidate in model.capabilities}
     full = {
         cap.pk: cap
         for cap in Capability.objects.filter(pk__in=wanted).only(*_SHOWN_CAPABILITY_FIELDS)
     }
     for model in models:
-        model.artifact = artifacts.get(model.artifact.pk, model.artifact)
         model.capabilities = [(r, full[pk], c) for r, pk, c in model.capabilities]
         for _rank, cap, _candidate in model.capabilities:
             cap.artifact = model.artifact  # already loaded, with its trust
