@@ -77,6 +77,7 @@ class CapabilityIndex(CategoryCentroids):
         )
         self._rows_by_capability: dict[int, np.ndarray] | None = None
         self._means: tuple[np.ndarray, np.ndarray] | None = None
+        self._top_artifact: int | None = None  # the largest artifact key (_of_artifacts)
         self._set_categories(categories or {})
         if self.approximate:
             self._capability_means()  # here, not on a request
@@ -140,11 +141,24 @@ class CapabilityIndex(CategoryCentroids):
 
     def rows_of_artifacts(self, artifacts: list[int]) -> np.ndarray:
         """Row ids of the given artifacts' capabilities (for a filtered search)."""
-        return np.flatnonzero(np.isin(self.artifacts, artifacts)).astype(np.int64)
+        return np.flatnonzero(self._of_artifacts(artifacts)).astype(np.int64)
 
     def rows_without_artifacts(self, artifacts: list[int]) -> np.ndarray:
         """Row ids of every artifact's capabilities but the given ones' (hidden listings)."""
-        return np.flatnonzero(~np.isin(self.artifacts, artifacts)).astype(np.int64)
+        return np.flatnonzero(~self._of_artifacts(artifacts)).astype(np.int64)
+
+    def _of_artifacts(self, artifacts: list[int]) -> np.ndarray:
+        """Whether each row's artifact is one of the given: a table indexed by artifact key
+        (they are database keys, at most a few times the listings), then one lookup per row.
+        np.isin sorted both instead: 14 ms at 400,000 rows and 8,000 artifacts, this 2 ms."""
+        if not len(self.artifacts):
+            return np.zeros(0, dtype=bool)
+        if self._top_artifact is None:
+            self._top_artifact = int(self.artifacts.max())
+        wanted = np.asarray(artifacts, dtype=np.int64)
+        table = np.zeros(self._top_artifact + 1, dtype=bool)
+        table[wanted[(wanted >= 0) & (wanted <= self._top_artifact)]] = True
+        return table[self.artifacts]
 
     def vectors(self) -> np.ndarray:
         """Every row's vector: a read-only view of the flat index's own storage, no copy (an

@@ -97,6 +97,24 @@ def test_filtered_search_returns_only_the_given_rows(model: Embedder, tmp_path: 
         assert [h.capability for h in found] == [h.capability for h in exact]
 
 
+def test_rows_of_and_without_artifacts_on_a_built_and_a_loaded_index(
+    model: Embedder, tmp_path: Path
+) -> None:
+    """Each row belongs to artifact (capability + 1) // 2, capabilities 1..500, 4 rows each:
+    artifact a holds rows 8a - 8 .. 8a - 1. Keys past the largest artifact, or never used,
+    select nothing."""
+    flat, loaded = _indexes(model, tmp_path)
+    for index in (flat, loaded):
+        assert index.rows_of_artifacts([1, 3, 10**9, -1]).tolist() == [*range(8), *range(16, 24)]
+        assert index.rows_of_artifacts([3]).tolist() == list(range(16, 24))
+        assert index.rows_of_artifacts([]).tolist() == []
+        assert index.rows_without_artifacts([]).tolist() == list(range(2000))
+        without = index.rows_without_artifacts([250, 2, 10**9])
+        assert without.tolist() == [*range(8), *range(16, 1992)]
+        assert index.rows_of_artifacts([250, 2]).tolist() == [*range(8, 16), *range(1992, 2000)]
+        assert without.dtype == np.int64
+
+
 def test_an_approximate_index_keeps_no_lossy_vectors_for_a_rebuild(
     model: Embedder, tmp_path: Path
 ) -> None:

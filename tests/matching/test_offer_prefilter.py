@@ -1,4 +1,4 @@
-"""The database narrows the models a need's offer limits leave (resolve._may_fit) before
+"""The database narrows the models a need's offer limits leave (resolve._offers_fitting) before
 offers.model_fits checks each one: the narrowing must never drop a model that fits, at the
 edges of each limit (a price exactly at the ceiling, a context exactly at the minimum, values
 not stated, free, variants), nor keep one that does not."""
@@ -80,6 +80,27 @@ def _slugs(required: Required) -> list[str]:
         (Required(variant="batch", min_context=10**9), ["free-variant"]),
         (Required(free=True, min_context=65537), []),
         (Required(free=False), ["cheap-offer", "free-variant", "unpriced-offer"]),
+        # A ceiling of more than 15 significant digits is compared with a margin in SQL
+        # and decided in Python (resolve._exact_ceiling), at the edges too.
+        (
+            Required(max_prompt_price=Decimal("0.50000000000000001")),
+            ["at-ceiling", "cheap-offer", "free-variant", "unpriced", "unpriced-offer", "zero"],
+        ),
+        (
+            Required(max_prompt_price=Decimal("0.49999999999999999")),
+            ["cheap-offer", "free-variant", "unpriced", "unpriced-offer", "zero"],
+        ),
+        # 15 significant digits, exactly the price of one: compared exactly in SQL.
+        (
+            Required(max_prompt_price=Decimal("123456789.123456")),
+            ["at-ceiling", "cheap-offer", "free-variant", "huge-price", "over-ceiling"]
+            + ["unpriced", "unpriced-offer", "zero"],
+        ),
+        (
+            Required(max_prompt_price=Decimal("123456789.1234559")),
+            ["at-ceiling", "cheap-offer", "free-variant", "over-ceiling", "unpriced"]
+            + ["unpriced-offer", "zero"],
+        ),
         (
             Required(max_prompt_price=Decimal("1000000")),
             ["at-ceiling", "cheap-offer", "free-variant", "over-ceiling", "unpriced"]
