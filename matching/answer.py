@@ -21,7 +21,8 @@ from .offers import Offer
 
 if TYPE_CHECKING:
     # Annotations only: shortlist.py reads the database this module formats.
-    from .shortlist import Candidate, Listed, Shortlist
+    from .candidates import Candidate
+    from .shortlist import Listed, Shortlist
 
 
 def tied_band(shortlist: Shortlist, limit: int) -> int | None:

@@ -76,12 +76,27 @@ class CategoryCentroids:
         A capability in no category of CATEGORY_MIN_MEMBERS or more gets the query's
         similarity to the registry as a whole, and no name. Of equal categories the first by
         name wins."""
+        values, at = self.category_similarity_arrays(query, np.asarray(capabilities, np.int64))
+        return {
+            capability: (value, self.category_names[position] if position >= 0 else None)
+            for capability, value, position in zip(
+                capabilities, values.tolist(), at.tolist(), strict=True
+            )
+        }
+
+    def category_similarity_arrays(
+        self, query: np.ndarray, capabilities: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """category_similarities as columns in the order given: the similarities (float64)
+        and each category's position in category_names (-1: the registry as a whole)."""
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         overall = float(self.registry_vector @ query)
         keys, starts, positions = self._category_groups()
         wanted = np.asarray(capabilities, dtype=np.int64)
+        values = np.full(len(wanted), overall)
+        at = np.full(len(wanted), -1, dtype=np.int64)
         if not len(keys) or not len(wanted):
-            return dict.fromkeys(capabilities, (overall, None))
+            return values, at
         where = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
         known = keys[where] == wanted
         # The memberships of the wanted member capabilities only, group after group.
@@ -90,21 +105,17 @@ class CategoryCentroids:
         offsets = np.cumsum(count) - count  # where each group starts among the gathered
         gathered = np.repeat(begin - offsets, count) + np.arange(int(count.sum()))
         scores = (self.category_vectors @ query)[positions[gathered]]
-        best = np.maximum.reduceat(scores, offsets) if len(offsets) else scores[:0]
+        if not len(offsets):
+            return values, at
+        best = np.maximum.reduceat(scores, offsets)
         # The first membership of each group that scores its best.
-        at = np.arange(len(scores))
-        first = (
-            np.minimum.reduceat(np.where(scores == np.repeat(best, count), at, len(at)), offsets)
-            if len(offsets)
-            else at[:0]
+        index = np.arange(len(scores))
+        first = np.minimum.reduceat(
+            np.where(scores == np.repeat(best, count), index, len(index)), offsets
         )
-        values, names = iter(best.tolist()), iter(positions[gathered[first]].tolist())
-        return {
-            capability: (
-                (next(values), self.category_names[next(names)]) if member else (overall, None)
-            )
-            for capability, member in zip(capabilities, known.tolist(), strict=True)
-        }
+        values[known] = best
+        at[known] = positions[gathered[first]]
+        return values, at
 
     def _category_groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The member capabilities (sorted), where each one's categories start, and those

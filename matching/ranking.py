@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 BEST_TEXT_WEIGHT = 0.7
 # Chosen on the even-numbered Gorilla needs (bench/match_quality.py; 0.10 to
 # 0.20 score within 0.01 of each other), then checked on the odd-numbered ones
@@ -63,6 +65,16 @@ def capability_similarity(
 ) -> float:
     text = BEST_TEXT_WEIGHT * best_text + (1 - BEST_TEXT_WEIGHT) * mean_text
     return (1 - CATEGORY_WEIGHT) * text + CATEGORY_WEIGHT * (text if category is None else category)
+
+
+def capability_similarities(
+    *, best_text: np.ndarray, mean_text: np.ndarray, category: np.ndarray
+) -> np.ndarray:
+    """capability_similarity over float64 columns: the same operations in the same order, so
+    each value is the same float (IEEE arithmetic, no fused multiply-add in numpy)."""
+    text = BEST_TEXT_WEIGHT * best_text + (1 - BEST_TEXT_WEIGHT) * mean_text
+    result: np.ndarray = (1 - CATEGORY_WEIGHT) * text + CATEGORY_WEIGHT * category
+    return result
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ import numpy as np
 from registry.models import Artifact, Capability, ProviderEndpoint
 
 from . import ranking
+from .candidates import Candidate, candidates_of
 from .constraints import Required
-from .index import CapabilityIndex, Hit
+from .index import CapabilityIndex
 from .offers import ENDPOINT_FIELDS, Offer, offer_choose
 
 # Text rows fetched per resolve, before grouping by capability: enough for 50 results among
@@ -61,22 +62,6 @@ _SHOWN_CAPABILITY_FIELDS = (
     "best_for",
     "limitations",
 )
-
-
-@dataclass(frozen=True)
-class Candidate:
-    hit: Hit  # the capability's best-matching text row
-    best_text: float
-    mean_text: float
-    # The need's similarity to its best category, and that category's name (None: the
-    # registry as a whole stood in).
-    category: tuple[float, str | None]
-
-    @property
-    def similarity(self) -> float:
-        return ranking.capability_similarity(
-            best_text=self.best_text, mean_text=self.mean_text, category=self.category[0]
-        )
 
 
 @dataclass
@@ -128,19 +113,6 @@ def family_named(family: str, need: str) -> bool:
         return False
     need_words = _need_words(need)
     return all(word in need_words for word in words)
-
-
-def _candidates(hits: list[Hit], index: CapabilityIndex, query: np.ndarray) -> list[Candidate]:
-    """The hits whose best text clears the no-match threshold, with their similarity parts."""
-    best_hit = {hit.capability: hit for hit in hits if hit.similarity >= ranking.NO_MATCH_THRESHOLD}
-    if not best_hit:
-        return []
-    means = index.mean_similarities(query, list(best_hit))
-    categories = index.category_similarities(query, list(best_hit))
-    return [
-        Candidate(hit=hit, best_text=hit.similarity, mean_text=means[pk], category=categories[pk])
-        for pk, hit in best_hit.items()
-    ]
 
 
 def _read_names(pks: list[int], names: dict[int, tuple[str, str]], need: str) -> bool:
@@ -209,14 +181,11 @@ def shortlist(
     depth = max(SEARCH_DEPTH, 8 * limit)
     names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
     while True:
-        hits, weakest = index.search_above(
+        hits, weakest = index.search_rows(
             query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
         )
-        candidates = _candidates(hits, index, query)
-        similarity: dict[int, float] = {}
-        for candidate in candidates:
-            artifact = candidate.hit.artifact
-            similarity[artifact] = max(candidate.similarity, similarity.get(artifact, -1.0))
+        candidates = candidates_of(hits, index, query)
+        similarity = candidates.best_of_each_model()
         order, bands, cut, enough = _rank(similarity, names, need, limit + 1)
         family_of = {pk: names[pk][1] for pk in order}
         if not order or depth >= min(available, MAX_SEARCH_DEPTH):
@@ -238,7 +207,7 @@ def shortlist(
         kept=kept,
         band_of=band_of,
         similarity=similarity,
-        candidates=[c for c in candidates if c.hit.artifact in band_of],
+        candidates=candidates.of_artifacts(band_of),
         required=required,
     )
     band_orders: dict[int, list[tuple[tuple[str, Any], ...]]] = defaultdict(list)

@@ -16,7 +16,7 @@ vectors are stored in float16, of which a search scans the NPROBE lists nearest 
 search reads 600 MB per query; this one reads about 2.5% of 300 MB, and bench/resolve_latency.py
 prints its recall@10 against the flat index in the same run.
 
-A package, for its size: capability.py holds CapabilityIndex and its searches, ann.py the
+A package, for its size: capability.py holds CapabilityIndex and its searches, hits.py their hits, ann.py the
 approximate index's construction and constants, storage.py saving and loading; the names
 below are what the rest of the project imports from matching.index.
 """
@@ -31,9 +31,10 @@ from .ann import MAX_TRAIN_PER_LIST as MAX_TRAIN_PER_LIST
 from .ann import MIN_TRAIN_PER_LIST as MIN_TRAIN_PER_LIST
 from .ann import NPROBE as NPROBE
 from .ann import ann_threshold as ann_threshold
-from .capability import KINDS as KINDS
 from .capability import CapabilityIndex as CapabilityIndex
-from .capability import Hit as Hit
+from .hits import KINDS as KINDS
+from .hits import Hit as Hit
+from .hits import HitRows as HitRows
 from .storage import FILES as FILES
 from .storage import FORMAT as FORMAT
 from .storage import prune as prune

@@ -5,7 +5,6 @@ carrying its capability's primary key; see the package's docstring."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
@@ -16,13 +15,12 @@ from ..categories import CategoryCentroids
 from ..embeddings import DIMENSIONS
 from . import storage
 from .ann import DECODE_CHUNK, NPROBE, _approximate, ann_threshold
+from .hits import Hit, HitRows
 
 # Keep faiss and numpy's BLAS from fighting torch and gunicorn workers for the
 # cores: BLAS threads spin between calls and doubled the query encoding time.
 faiss.omp_set_num_threads(1)
 threadpool_limits(limits=1, user_api="blas")
-
-KINDS = ("description", "intent", "best_for", "sentence")
 
 
 def _flat(vectors: np.ndarray, dimensions: int) -> faiss.Index:
@@ -30,16 +28,6 @@ def _flat(vectors: np.ndarray, dimensions: int) -> faiss.Index:
     if len(vectors):
         index.add(vectors)
     return index
-
-
-@dataclass(frozen=True)
-class Hit:
-    row: int
-    capability: int
-    artifact: int
-    kind: str
-    text_index: int
-    similarity: float
 
 
 class CapabilityIndex(CategoryCentroids):
@@ -195,28 +183,40 @@ class CapabilityIndex(CategoryCentroids):
         return self._means
 
     def mean_similarities(self, query: np.ndarray, capabilities: list[int]) -> dict[int, float]:
-        """The query's mean similarity over all text rows of each given capability."""
+        """The query's mean similarity over all text rows of each given capability (those the
+        index holds)."""
+        wanted = np.asarray(capabilities, dtype=np.int64)
+        means = self.mean_similarity_array(query, wanted)
+        known = ~np.isnan(means)
+        return dict(zip(wanted[known].tolist(), means[known].tolist(), strict=True))
+
+    def mean_similarity_array(self, query: np.ndarray, capabilities: np.ndarray) -> np.ndarray:
+        """mean_similarities as float64 in the order given, NaN for a capability the index
+        does not hold."""
+        wanted = np.asarray(capabilities, dtype=np.int64)
+        result = np.full(len(wanted), np.nan)
+        vector = np.asarray(query, dtype=np.float32).reshape(-1)
         if self.approximate:
             keys, means = self._capability_means()
-            wanted = np.asarray(capabilities, dtype=np.int64)
-            positions = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-            known = keys[positions] == wanted if len(keys) else np.zeros(len(wanted), bool)
-            similarities = means[positions[known]].astype(np.float32) @ np.asarray(
-                query, dtype=np.float32
-            ).reshape(-1)
-            return dict(zip(wanted[known].tolist(), similarities.tolist(), strict=True))
+            if not len(keys):
+                return result
+            positions = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            known = keys[positions] == wanted
+            result[known] = means[positions[known]].astype(np.float32) @ vector
+            return result
         rows_of = self._rows_of()
-        groups = [rows_of.get(c) for c in capabilities]
-        present = [(c, g) for c, g in zip(capabilities, groups, strict=True) if g is not None]
-        if not present:
-            return {}
-        rows = np.concatenate([g for _, g in present])
-        sizes = np.array([len(g) for _, g in present])
-        similarities = self._row_vectors(rows) @ np.asarray(query, dtype=np.float32).reshape(-1)
+        groups = [rows_of.get(c) for c in wanted.tolist()]
+        present = np.array([g is not None for g in groups], dtype=bool)
+        if not present.any():
+            return result
+        chosen = [g for g in groups if g is not None]
+        rows = np.concatenate(chosen)
+        sizes = np.array([len(g) for g in chosen])
+        similarities = self._row_vectors(rows) @ vector
         sums = np.add.reduceat(similarities, np.concatenate(([0], np.cumsum(sizes)[:-1])))
-        return {
-            c: float(total / size) for (c, _), total, size in zip(present, sums, sizes, strict=True)
-        }
+        # float32 sums over int64 counts: float64 quotients, as each one's float(total / size).
+        result[present] = sums / sizes
+        return result
 
     def _row_vectors(self, rows: np.ndarray) -> np.ndarray:
         """The given rows' vectors (decoded from float16 by an approximate index)."""
@@ -264,10 +264,22 @@ class CapabilityIndex(CategoryCentroids):
         at_least: float | None = None,
     ) -> tuple[list[Hit], float | None]:
         """search's hits whose similarity is `at_least` (all: None), and the similarity of the
-        last of all its hits (None: no hit). Hits under the bar are never built: a deep search
+        last of all its hits (None: no hit): search_rows' hits as objects."""
+        found, weakest = self.search_rows(query, k=k, rows=rows, at_least=at_least)
+        return found.hits(), weakest
+
+    def search_rows(
+        self,
+        query: np.ndarray,
+        *,
+        k: int,
+        rows: np.ndarray | None = None,
+        at_least: float | None = None,
+    ) -> tuple[HitRows, float | None]:
+        """search_above's hits as columns. Hits under the bar are never kept: a deep search
         returns thousands of rows of which a resolve keeps the few over its threshold."""
         if len(self) == 0 or k <= 0 or (rows is not None and len(rows) == 0):
-            return [], None
+            return HitRows.empty(), None
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         if self.approximate:
             return self._search_approximate(query, k=k, rows=rows, at_least=at_least)
@@ -282,7 +294,7 @@ class CapabilityIndex(CategoryCentroids):
 
     def _search_approximate(
         self, query: np.ndarray, *, k: int, rows: np.ndarray | None, at_least: float | None
-    ) -> tuple[list[Hit], float | None]:
+    ) -> tuple[HitRows, float | None]:
         selected = len(self) if rows is None else len(rows)
         k = min(k, selected)
         params = faiss.SearchParametersIVF()  # type: ignore[call-arg]
@@ -299,7 +311,7 @@ class CapabilityIndex(CategoryCentroids):
 
     def _hits(
         self, scores: np.ndarray, ids: np.ndarray, at_least: float | None
-    ) -> tuple[list[Hit], float | None]:
+    ) -> tuple[HitRows, float | None]:
         """Hits in order, keeping each capability's best row only (the rest add nothing), those
         under `at_least` left out; and the similarity of the last before that cut."""
         valid = ids >= 0
@@ -308,32 +320,20 @@ class CapabilityIndex(CategoryCentroids):
         _, first = np.unique(capabilities, return_index=True)
         first.sort()
         if not len(first):
-            return [], None
+            return HitRows.empty(), None
         weakest = float(scores[first[-1]])
         if at_least is not None:
             # In float64, as the Python floats of the hits compare (not the bar cast to float32).
             first = first[scores[first].astype(np.float64) >= at_least]
-        rows = ids[first]
-        # Columns to Python values in one pass each: up to thousands of hits per search.
-        return [
-            Hit(
-                row=row,
-                capability=capability,
-                artifact=artifact,
-                kind=KINDS[kind],
-                text_index=text_index,
-                similarity=similarity,
-            )
-            for row, capability, artifact, kind, text_index, similarity in zip(
-                rows.tolist(),
-                capabilities[first].tolist(),
-                self.artifacts[rows].tolist(),
-                self.kinds[rows].tolist(),
-                self.text_indexes[rows].tolist(),
-                scores[first].tolist(),
-                strict=True,
-            )
-        ], weakest
+        rows = ids[first].astype(np.int64)
+        return HitRows(
+            rows=rows,
+            capabilities=capabilities[first],
+            artifacts=self.artifacts[rows],
+            kinds=self.kinds[rows],
+            text_indexes=self.text_indexes[rows],
+            similarities=scores[first],
+        ), weakest
 
     def save(self, folder: Path) -> Path:
         """Write to folder/<state>/ atomically; returns that path."""
