@@ -177,6 +177,11 @@ CATALOG_MAX_BYTES = env_int("CATALOG_MAX_BYTES", 64 * 1024 * 1024)
 # registry/served.py), least recently used out past this many MB. The full catalog's
 # ~1,400 versions take ~10 MB.
 SERVED_VERSIONS_CACHE_MB = env_int("SERVED_VERSIONS_CACHE_MB", 64)
+# Each web process keeps pages of the plain passport list (registry/list_page.py), filed
+# under the list clock that every write to the listed rows moves; least recently used out
+# past this many rows in all (~3 kB a row, the full catalog's measured: the default is
+# ~12 MB, the whole list in 2-3 orderings). 0 keeps none.
+LIST_PAGES_CACHE_ROWS = env_int("LIST_PAGES_CACHE_ROWS", 4000)
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],

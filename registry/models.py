@@ -391,7 +391,9 @@ class CatalogSnapshot(models.Model):
 
 class RegistryClock(models.Model):
     """Counters that move when something others cache changes (the matching index reads
-    "capability_texts"). Ticked in the same transaction as the change."""
+    "capability_texts"). Ticked in the same transaction as the change. "listings" is moved
+    by database triggers, to a random value, on every write to the rows the passport list
+    shows (migration 0008; registry/list_page.py keeps pages under it)."""
 
     name = models.CharField(max_length=64, unique=True)
     value = models.PositiveBigIntegerField(default=0)

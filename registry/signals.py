@@ -3,6 +3,9 @@
 - The capability-text clock (RegistryClock "capability_texts") moves whenever
   capability text is written or removed; the matching index compares its state
   with the clock.
+- The list clock (RegistryClock "listings") moves on every write to registry_artifact or
+  registry_trust; database triggers move it (migration 0008), not code here, so no write
+  path can forget it. registry.list_page keeps the plain list's pages under it.
 - `passports_written` is sent after a commit that wrote passports through the
   API; matching connects a receiver that rebuilds its index in a worker.
 """
