@@ -34,14 +34,14 @@ offset and the size; least recently used out past LIST_PAGES_CACHE_ROWS rows.
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, QuerySet, Subquery
+
+from core.lru import SizedLru
 
 from .filters import PassportFilter
 from .models import Artifact, RegistryClock
@@ -110,45 +110,10 @@ def plain_ordering(params: Mapping[str, Any]) -> str | None:
     return None if _filtered(params) or ordering not in ORDERINGS else ordering
 
 
-class _Pages:
-    """Plain-list pages, least recently used out past LIST_PAGES_CACHE_ROWS rows in all.
-    A lock, for servers that run a view in several threads of one process."""
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[PageKey, Page] = OrderedDict()
-        self._rows = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: PageKey) -> Page | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: PageKey, page: Page) -> None:
-        limit = settings.LIST_PAGES_CACHE_ROWS
-        if len(page[1]) > limit:
-            return
-        with self._lock:
-            if key in self._entries:
-                return
-            self._entries[key] = page
-            self._rows += len(page[1])
-            while self._rows > limit:
-                _, dropped = self._entries.popitem(last=False)
-                self._rows -= len(dropped[1])
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._rows = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-pages = _Pages()
+# Plain-list pages, least recently used out past LIST_PAGES_CACHE_ROWS rows in all.
+pages: SizedLru[PageKey, Page] = SizedLru(
+    size=lambda page: len(page[1]), limit=lambda: settings.LIST_PAGES_CACHE_ROWS
+)
 
 
 def _json_copy(value: Any) -> Any:

@@ -25,14 +25,13 @@ appended, so the tag changes whenever the served bytes do.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from rest_framework.renderers import JSONRenderer
 
+from core.lru import SizedLru
 from passports.models import PassportVersion
 
 from .documents import links
@@ -47,45 +46,11 @@ def render(data: Any) -> bytes:
     return _RENDERER.render(data)
 
 
-class _Lru:
-    """Rendered passports of immutable versions, least recently used out past a byte limit.
-    A lock, for servers that run a view in several threads of one process."""
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[int, str], bytes] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[int, str]) -> bytes | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[int, str], value: bytes) -> None:
-        limit = settings.SERVED_VERSIONS_CACHE_MB * 1024 * 1024
-        if len(value) > limit:
-            return
-        with self._lock:
-            if key in self._entries:
-                return
-            self._entries[key] = value
-            self._bytes += len(value)
-            while self._bytes > limit:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-passports = _Lru()
+# Rendered passports of immutable versions, least recently used out past
+# SERVED_VERSIONS_CACHE_MB.
+passports: SizedLru[tuple[int, str], bytes] = SizedLru(
+    size=len, limit=lambda: settings.SERVED_VERSIONS_CACHE_MB * 1024 * 1024
+)
 
 
 def passport_bytes(*, version_id: int, digest: str) -> bytes:
