@@ -8,7 +8,8 @@ and raises at the first doubt:
 - over the bytes, before the parse (one C pass: bytes.translate): a run of
   _LONG_DIGITS digits (a number the strict parse may refuse for its length), and
   whether any character can be at or past U+D800 (where code point order and RFC 8785's
-  UTF-16 order can part): only then does the hook check keys too;
+  UTF-16 order can part): only when one can, or an escape could write one, does the
+  hook check keys too;
 - in one walk over the parsed value: nesting past `max_depth`, an integer past
   +-(2**53 - 1), and a float whose ECMAScript form is not its repr (integral, or
   outside 1e-4 <= |x| < 1e16, infinities included); NaN and Infinity raise in the parse.
