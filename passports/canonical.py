@@ -115,7 +115,7 @@ def read_json(
     if text.startswith("\ufeff"):
         text = text[1:]
     if ordered:
-        value = read_ordered(text, max_depth)
+        value = read_ordered(raw, text, max_depth)
         if value is not None:
             return Json(value, plain=True, ordered=True)
     quick = _parse_quick(text, max_depth)

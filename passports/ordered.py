@@ -2,12 +2,19 @@
 members already in RFC 8785 order, so its canonical bytes are one encode in C
 (jcs.dumps_ordered), with no walk to prepare them.
 
-The stdlib's C parser does the reading; its hooks sort each object's members and
-raise at the first doubt: a duplicate key, a key with a character at or past U+D800
-(where code point order and RFC 8785's UTF-16 order can part), an integer past
-+-(2**53 - 1), a float whose ECMAScript form is not its repr (integral, or outside
-1e-4 <= |x| < 1e16), NaN or Infinity. Any doubt answers None, and the caller reads the
-text the usual way (canonical.read_json), which names whatever problem there is.
+The stdlib's C parser does the reading, with one Python hook: each object's members are
+sorted, and a duplicate key raises. Everything else is checked where it is cheapest,
+and raises at the first doubt:
+- over the bytes, before the parse (one C pass: bytes.translate): a run of
+  _LONG_DIGITS digits (a number the strict parse may refuse for its length), and
+  whether any character can be at or past U+D800 (where code point order and RFC 8785's
+  UTF-16 order can part): only when one can, or an escape could write one, does the
+  hook check keys too;
+- in one walk over the parsed value: nesting past `max_depth`, an integer past
+  +-(2**53 - 1), and a float whose ECMAScript form is not its repr (integral, or
+  outside 1e-4 <= |x| < 1e16, infinities included); NaN and Infinity raise in the parse.
+Any doubt answers None, and the caller reads the text the usual way
+(canonical.read_json), which names whatever problem there is.
 
 Imports nothing from Django: the offline verifier ships with it.
 """
@@ -23,10 +30,20 @@ from . import jcs
 
 # Only an escape can put a surrogate or a NUL into a parsed string (canonical.py says why);
 # those documents take the usual path, which refuses them by name.
-_RISKY_ESCAPE_RE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
-# The longest integer within +-(2**53 - 1) has 16 digits and a sign.
-_SAFE_INT_CHARS = 17
-_LONG_FLOAT_CHARS = 400  # canonical.MAX_INT_DIGITS: longer numbers take the strict parse
+_RISKY_ESCAPE_RE = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
+
+# bytes.translate classes the text in one C pass (a regex over it costs ten times
+# more): every digit becomes "0", and every UTF-8 lead byte of a character at or past
+# U+D000 (0xED and up; conservative: U+D000 to U+D7FF are flagged too) becomes 0xFF.
+_DIGIT, _HIGH = ord("0"), 0xFF
+_CLASSES = bytes(
+    _DIGIT if 0x30 <= byte <= 0x39 else _HIGH if byte >= 0xED else byte for byte in range(256)
+)
+# The strict parse refuses a number past canonical.MAX_INT_DIGITS (400) characters,
+# which the C parser reads without complaint. Such a number holds at least 397 digits
+# in at most three runs (whole part, fraction, exponent), so a run of 133 or more: none
+# this long (strings included; a false alarm only costs the quick read) rules it out.
+_LONG_DIGITS = b"0" * 100
 _key = itemgetter(0)
 
 
@@ -41,72 +58,77 @@ def _members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     members = dict(pairs)
     if len(members) != len(pairs):
         raise _Doubt  # a duplicate key
+    return members
+
+
+def _members_low_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """_members, for a text that may hold a character at or past U+D800 (or an escape
+    that writes one): a key holding one raises."""
+    members = _members(pairs)
     keys = "".join(members)
     if not keys.isascii() and jcs.HIGH_RE.search(keys):
         raise _Doubt
     return members
 
 
-def _safe_int(text: str) -> int:
-    if len(text) > _SAFE_INT_CHARS:
-        raise _Doubt
-    value = int(text)
-    if not -jcs.SAFE_INTEGER <= value <= jcs.SAFE_INTEGER:
-        raise _Doubt
-    return value
-
-
-def _plain_float(text: str) -> float:
-    if len(text) > _LONG_FLOAT_CHARS:
-        raise _Doubt
-    value = float(text)
-    # Infinity fails the range test too.
-    if value.is_integer() or not 1e-4 <= abs(value) < 1e16:
-        raise _Doubt
-    return value
-
-
 def _constant(name: str) -> Any:
-    raise _Doubt
+    raise _Doubt  # NaN, Infinity, -Infinity
 
 
-_DECODER = json.JSONDecoder(
-    object_pairs_hook=_members,
-    parse_int=_safe_int,
-    parse_float=_plain_float,
-    parse_constant=_constant,
-)
+# No parse_int or parse_float hook: the C parser makes the same int and float as
+# int(text) and float(text), and the walk checks them (a hook is a Python call per number).
+_DECODER = json.JSONDecoder(object_pairs_hook=_members, parse_constant=_constant)
+_DECODER_KEYS = json.JSONDecoder(object_pairs_hook=_members_low_keys, parse_constant=_constant)
 
 
-def read_ordered(text: str, max_depth: int) -> Any | None:
-    """The value of `text`, every object's members in RFC 8785 order; None at any doubt
-    (see the module's docstring), nesting past `max_depth` included."""
-    if "\\u" in text and _RISKY_ESCAPE_RE.search(text):
+def read_ordered(raw: bytes, text: str, max_depth: int) -> Any | None:
+    """The value of `text` (`raw` decoded), every object's members in RFC 8785 order;
+    None at any doubt (see the module's docstring)."""
+    # A one-byte search is a memchr; most documents hold no backslash at all.
+    escapes = b"\\" in raw
+    if escapes and _RISKY_ESCAPE_RE.search(raw):
         return None
+    classes = raw.translate(_CLASSES)
+    if _LONG_DIGITS in classes:
+        return None
+    # Without a character at or past U+D000 and without escapes, no key can hold one.
+    decoder = _DECODER_KEYS if escapes or b"\xff" in classes else _DECODER
     try:
-        value = _DECODER.decode(text)
+        value = decoder.decode(text)
+        _check(value, max_depth)
     except (_Doubt, ValueError, RecursionError):  # JSONDecodeError is a ValueError
         return None
-    if not _within(value, max_depth):
-        return None
     return value
 
 
-def _within(value: Any, max_depth: int) -> bool:
-    """Whether no container nests deeper than `max_depth` (the top level is depth 0, as in
-    canonical.nesting_depth: `[]` is 1 deep). A walk over containers; the hooks have
-    checked every leaf."""
+def _check(value: Any, max_depth: int) -> None:
+    """Raise _Doubt if a container nests deeper than `max_depth` (the top level is depth
+    0, as in canonical.nesting_depth: `[]` is 1 deep) or a number is not plain (see the
+    module's docstring). Recursive closures: the quickest walk measured."""
+    safe = jcs.SAFE_INTEGER
 
-    def walk(children: Any, depth: int) -> bool:
+    def walk(children: Any, depth: int) -> None:
         if depth > max_depth:
-            return False
+            raise _Doubt
         for child in children:
             kind = type(child)
+            if kind is str:
+                continue
             if kind is dict:
-                if not walk(child.values(), depth + 1):
-                    return False
-            elif kind is list and not walk(child, depth + 1):
-                return False
-        return True
+                walk(child.values(), depth + 1)
+            elif kind is list:
+                # Most lists hold strings alone: those need no call of their own.
+                for item in child:
+                    if type(item) is not str:
+                        walk(child, depth + 1)
+                        break
+                else:
+                    if depth + 1 > max_depth:
+                        raise _Doubt
+            elif kind is int:  # not bool: type() is exact
+                if not -safe <= child <= safe:
+                    raise _Doubt
+            elif kind is float and (child.is_integer() or not 1e-4 <= abs(child) < 1e16):
+                raise _Doubt
 
-    return walk((value,), 0)
+    walk((value,), 0)
