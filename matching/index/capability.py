@@ -31,6 +31,11 @@ def _flat(vectors: np.ndarray, dimensions: int) -> faiss.Index:
 
 
 class CapabilityIndex(CategoryCentroids):
+    # Worked out from the rows when first asked (_caches_clear).
+    _rows_by_capability: dict[int, np.ndarray] | None
+    _means: tuple[np.ndarray, np.ndarray] | None
+    _top_artifact: int | None  # the largest artifact key (_of_artifacts)
+
     def __init__(
         self,
         vectors: np.ndarray,
@@ -63,9 +68,7 @@ class CapabilityIndex(CategoryCentroids):
             if len(vectors) > approximate_above
             else _flat(vectors, dimensions)
         )
-        self._rows_by_capability: dict[int, np.ndarray] | None = None
-        self._means: tuple[np.ndarray, np.ndarray] | None = None
-        self._top_artifact: int | None = None  # the largest artifact key (_of_artifacts)
+        self._caches_clear()
         self._set_categories(categories or {})
         if self.approximate:
             self._capability_means()  # here, not on a request
@@ -126,6 +129,13 @@ class CapabilityIndex(CategoryCentroids):
                 for key, start, end in zip(keys, starts, ends, strict=True)
             }
         return self._rows_by_capability
+
+    def _caches_clear(self) -> None:
+        """What the index works out from its rows when first asked, not yet worked out: set
+        here for a new index and for a loaded one (storage.load), so neither can miss one."""
+        self._rows_by_capability = None
+        self._means = None
+        self._top_artifact = None
 
     def rows_of_artifacts(self, artifacts: list[int]) -> np.ndarray:
         """Row ids of the given artifacts' capabilities (for a filtered search)."""

@@ -94,9 +94,7 @@ def load(cls: type[CapabilityIndex], path: Path) -> CapabilityIndex:
     index.hashes = np.load(path / "hashes.npy")
     index.state = meta["state"]
     index.model = meta["model"]
-    index._rows_by_capability = None
-    index._means = None
-    index._top_artifact = None
+    index._caches_clear()
     pairs = json.loads((path / "categories.json").read_text())
     index._set_categories({int(pk): names for pk, names in pairs})
     if index.approximate:
