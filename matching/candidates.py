@@ -76,20 +76,10 @@ class Candidates:
 
 
 def candidates_of(hits: HitRows, index: CapabilityIndex, query: np.ndarray) -> Candidates:
-    """The hits whose best text clears the no-match threshold, with their similarity parts."""
-    # In float64, as Candidate's Python floats compare.
+    """The hits with their similarity parts: `hits` as index.search_rows gives them with
+    at_least=ranking.NO_MATCH_THRESHOLD, which has left out every hit under the threshold
+    (comparing in float64, as Candidate's Python floats compare)."""
     best = hits.similarities.astype(np.float64)
-    over = np.flatnonzero(best >= ranking.NO_MATCH_THRESHOLD)
-    if len(over) < len(best):
-        hits = HitRows(
-            rows=hits.rows[over],
-            capabilities=hits.capabilities[over],
-            artifacts=hits.artifacts[over],
-            kinds=hits.kinds[over],
-            text_indexes=hits.text_indexes[over],
-            similarities=hits.similarities[over],
-        )
-        best = best[over]
     mean = index.mean_similarity_array(query, hits.capabilities)
     category, category_at = index.category_similarity_arrays(query, hits.capabilities)
     return Candidates(
