@@ -227,15 +227,27 @@ def test_a_tight_budget_goes_to_the_least_recently_probed_endpoints(
 
 @pytest.mark.django_db
 def test_rate_limit_spaces_calls_to_one_provider(
-    seeds: list[str], provider: Provider, settings: Any
+    seeds: list[str], provider: Provider, settings: Any, caplog: Any
 ) -> None:
+    """The limiter's own schedule, not the moments a loaded machine delivered the calls:
+    every call to the provider reserves a moment at least 1/rate after the one before,
+    and is sent no earlier than its moment. (A call sent late does not move the next
+    one's moment, so two arrivals may be closer than 1/rate; GCRA spaces reservations.)"""
+    caplog.set_level(logging.DEBUG, logger="probes.ratelimit")
     settings.PROBE_RATE_PER_SECOND = 5
     add_endpoint(SLUG, provider, "alpha", name="same-provider")
     run_slot()
-    times = sorted(seen.at for seen in provider.requests)
-    assert len(times) == 6
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.2 * 0.9
+    reserved = [
+        record.reserved_at
+        for record in caplog.records
+        if record.name == "probes.ratelimit" and record.provider == "same-provider"
+    ]
+    arrivals = [seen.at for seen in provider.requests]
+    assert len(reserved) == len(arrivals) == 6
+    gaps = [b - a for a, b in zip(reserved, reserved[1:], strict=False)]
+    assert min(gaps) >= 0.2 - 1e-6  # float rounding of tat + interval, nothing else
+    # Each call was sent after its reservation: the arrivals, in order, are never early.
+    assert all(at >= moment for at, moment in zip(sorted(arrivals), reserved, strict=True))
 
 
 @pytest.mark.django_db
