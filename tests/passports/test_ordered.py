@@ -11,9 +11,10 @@ import json
 from typing import Any
 
 import pytest
+import rfc8785
 
-from passports import ordered
-from passports.canonical import DocumentError, read_json, signed_bytes
+from passports import jcs, ordered
+from passports.canonical import DocumentError, canonical_bytes, read_json, signed_bytes
 from passports.signing import KeyPair, PublishedKey, verify_document
 
 SEED = bytes(range(32))
@@ -150,3 +151,99 @@ def test_a_signed_document_that_trips_a_check_verifies_as_before(
     for ordered_read in (True, False):
         verdict = verify_document(read_json(tampered, ordered=ordered_read), keys)
         assert (verdict.valid, verdict.reason) == (False, "signature does not match the document")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('{"a": 1, "a": 1}', "a"),  # the top level
+        ('{"b": {"a": 1, "c": 2, "a": 3}}', "a"),  # a nested object, not side by side
+        ('{"b": [1, {"x": [{"d": 0.5, "d": 0.5}]}]}', "d"),  # inside lists
+        ('{"a": {}, "a": []}', "a"),  # values of different types
+        ('{"k": {"a": 1, "\\u0061": 2}}', "a"),  # the same key, one written as an escape
+        ('{"\ue000": 1, "\ue000": 2}', "\ue000"),  # a key past U+D800: checked one by one
+    ],
+)
+def test_a_duplicate_key_at_any_depth_is_refused_by_name(text: str, key: str) -> None:
+    assert ordered.read_ordered(text.encode(), text, 64) is None
+    refused = ("refused", f"duplicate key {key!r}", "duplicate_key", key)
+    assert outcome(text, ordered=True) == refused
+    assert outcome(text, ordered=False) == refused
+
+
+@pytest.mark.parametrize(
+    ("number", "taken"),
+    [
+        ("0.1", True),
+        ("0.30000000000000004", True),
+        ("123456789012.34567", True),
+        ("2.5e-3", True),  # an exponent, written as ECMAScript writes it: 0.0025
+        ("1E-4", True),  # the smallest magnitude written without an exponent
+        ("9999999999999998.5", False),  # rounds to an integral float
+        ("0.00009999999999999999", False),  # below 1e-4: ECMAScript writes 9.999999999999999e-5
+        ("5e-324", False),  # the smallest subnormal
+        ("1.7976931348623157e308", False),  # the largest finite float
+        ("1e16", False),
+        ("9007199254740993.0", False),  # 2**53 + 1 is no float: read as 2**53
+        ("9.007199254740993e15", False),
+        ("1e+2", False),  # integral
+        ("-0.0", False),
+    ],
+)
+def test_a_float_is_read_as_float_reads_its_text(number: str, taken: bool) -> None:
+    """The ordered read vouches only for floats whose ECMAScript form is their repr; each
+    is the float Python makes of its text, to the bit, and is written as the reference
+    writes it. The others take the usual path, which reads the same float."""
+    text = f'{{"n": [{number}], "m": {number}}}'
+    parsed = read_json(text, ordered=True)
+    assert parsed.ordered is taken
+    assert parsed.plain is taken
+    expected = float(number)
+    for value in (parsed.value["n"][0], parsed.value["m"]):
+        assert type(value) is float
+        assert value.hex() == expected.hex()
+    if taken:
+        assert jcs.dumps_ordered(parsed.value) == rfc8785.dumps({"m": expected, "n": [expected]})
+    assert canonical_bytes(parsed.value) == canonical_bytes(read_json(text).value)
+
+
+@pytest.mark.parametrize(
+    ("number", "taken"),
+    [
+        ("9007199254740991", True),
+        ("-9007199254740991", True),
+        ("9007199254740992", False),
+        ("-9007199254740992", False),
+        ("9223372036854775808", False),  # 2**63: past a 64-bit signed integer
+        ("-9223372036854775809", False),
+        ("18446744073709551616", False),  # 2**64
+        ("1" + "0" * 99, False),  # 100 digits: the text-level check
+    ],
+)
+def test_an_integer_is_read_exactly_and_vouched_for_only_in_the_safe_range(
+    number: str, taken: bool
+) -> None:
+    text = f'{{"n": [{number}], "m": {number}}}'
+    parsed = read_json(text, ordered=True)
+    assert (parsed.ordered, parsed.plain) == (taken, taken)
+    assert parsed.value == {"m": int(number), "n": [int(number)]}
+    assert type(parsed.value["m"]) is int
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"\U0001f600": 1, "\uff61": 2}',  # code point order puts U+FF61 first; UTF-16 after
+        '{"b": {"\U0001f600": 1, "\uff61": 2}}',
+        '[{"a": 1}, {"\U0001f600": 1, "\uff61": 2}]',
+        '{"\\ud83d\\ude00": 1, "\\uff61": 2}',  # the same keys, written as escapes
+        '{"\ud7ff": 1, "\ue000": 2}',
+    ],
+)
+def test_keys_that_need_utf16_order_take_the_usual_path(text: str) -> None:
+    """Members whose RFC 8785 (UTF-16) order may differ from code point order are never
+    handed back as ordered; the usual path writes them as the reference does."""
+    assert ordered.read_ordered(text.encode(), text, 64) is None
+    parsed = read_json(text, ordered=True)
+    assert (parsed.ordered, parsed.plain) == (False, False)
+    assert canonical_bytes(parsed.value) == rfc8785.dumps(json.loads(text))
