@@ -42,6 +42,8 @@ from _common import (  # noqa: E402
 sys.path.insert(0, str(REPO))
 import nacl.signing  # noqa: E402
 
+from passports import jcs  # noqa: E402
+from passports import ordered as ordered_read  # noqa: E402
 from passports.canonical import parse_json, read_json, signed_bytes  # noqa: E402
 from passports.signing import keys_from_jwks, verify_document  # noqa: E402
 
@@ -108,20 +110,18 @@ def main(var_dir: Path | None = None) -> None:
     def ordered_verify() -> object:
         return verify_document(read_json(body, ordered=True), keys)
 
-    # Until this process loads pydantic_core, as the offline verifier never does, the
-    # ordered bytes come from the stdlib (jcs.dumps_ordered says why).
-    if "pydantic_core" in sys.modules:  # make bench ran a Django bench in this process
-        print("verify: (pydantic_core is loaded here: run bench/verify.py alone for the stdlib)")
-    else:
-        versus_raw(
-            f"in process: {ordered}, stdlib writer (python -m passports.verify)", ordered_verify
-        )
-    import pydantic_core  # noqa: F401, E402 (loaded here as the registry loads it)
-
     versus_raw(
-        f"in process: {ordered}, pydantic_core writer (POST /api/v1/verify, the registry)",
+        f"in process: {ordered} (POST /api/v1/verify and python -m passports.verify)",
         ordered_verify,
     )
+    # The same, as a copy of passports/ without orjson reads and writes: the stdlib's C
+    # parser with a sorting hook per object, and its encoder.
+    saved = ordered_read.orjson, jcs.orjson
+    ordered_read.orjson = jcs.orjson = None  # type: ignore[assignment]
+    try:
+        versus_raw(f"in process: {ordered}, without orjson (the stdlib's parse)", ordered_verify)
+    finally:
+        ordered_read.orjson, jcs.orjson = saved
     versus_raw(
         "in process: read_json + verify_document (member order kept: the general parse)",
         lambda: verify_document(read_json(body), keys),

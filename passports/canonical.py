@@ -13,7 +13,7 @@ from typing import Any
 import rfc8785
 
 from . import jcs
-from .ordered import read_ordered
+from .ordered import read_ordered, read_sorted
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -106,6 +106,12 @@ def read_json(
         raise DocumentError(
             f"body is {len(raw)} bytes; the limit is {max_bytes} bytes", code="too_large"
         )
+    if ordered:
+        # Before the decode: what this way reads is UTF-8 (orjson checks) and no decode
+        # needed for it (a BOM, which the text loses below, is refused here).
+        value = read_sorted(raw, max_depth)
+        if value is not None:
+            return Json(value, plain=True, ordered=True)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -115,7 +121,7 @@ def read_json(
     if text.startswith("\ufeff"):
         text = text[1:]
     if ordered:
-        value = read_ordered(raw, text, max_depth)
+        value = read_ordered(raw, text, max_depth, sorted_tried=True)
         if value is not None:
             return Json(value, plain=True, ordered=True)
     quick = _parse_quick(text, max_depth)

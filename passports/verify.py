@@ -4,8 +4,9 @@
 FILE is a served passport document, or a bundle (GET /api/v1/passport/<slug>/bundle),
 which --log-key also checks against the transparency log: the entry, the inclusion
 proof and the checkpoint's signature (passports.bundle). Needs only PyNaCl and
-rfc8785 (pydantic_core, when installed, writes the canonical bytes sooner). Exit status: 0 valid, 1 invalid (the failing step and reason are
-printed), 2 usage error (unreadable file, not a passport, no key given).
+rfc8785 (orjson, when installed, reads and writes the canonical bytes sooner). Exit
+status: 0 valid, 1 invalid (the failing step and reason are printed), 2 usage error
+(unreadable file, not a passport, no key given).
 """
 
 from __future__ import annotations

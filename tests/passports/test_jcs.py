@@ -355,8 +355,8 @@ def test_ordered_read_canonicalises_as_the_reference_on_generated_documents(
     document: Any,
 ) -> None:
     """Generated documents written in their own member order: the ordered read gives the
-    same value as the general one, and what it vouches for is written (by pydantic_core
-    and by the stdlib alike) exactly as the reference writes it."""
+    same value as the general one, and what it vouches for is written (by orjson and by
+    the stdlib alike) exactly as the reference writes it."""
     text = json.dumps(document, ensure_ascii=False)
     assert outcome(text, ordered=True) == outcome(text, ordered=False)
     expected = reference(document)
@@ -375,8 +375,8 @@ def test_ordered_read_canonicalises_as_the_reference_on_generated_documents(
 
 
 def test_the_offline_verifier_leaves_pydantic_core_unloaded(tmp_path: Path) -> None:
-    """Its import takes longer than a thousand verifications save: a process verifying one
-    document writes the ordered bytes with the stdlib (the same bytes, tested above)."""
+    """Its import takes longer than a thousand verifications save (0.1 to 0.3 s): a process
+    verifying one document reads and writes with orjson and the stdlib alone."""
     document = {"passport": {"unfragile": {"b": 1, "a": [0.5, "x"]}, "keyId": "k"}}
     path = tmp_path / "doc.json"
     path.write_text(json.dumps(document))

@@ -10,6 +10,7 @@ import base64
 import json
 from typing import Any
 
+import orjson
 import pytest
 import rfc8785
 
@@ -247,3 +248,82 @@ def test_keys_that_need_utf16_order_take_the_usual_path(text: str) -> None:
     parsed = read_json(text, ordered=True)
     assert (parsed.ordered, parsed.plain) == (False, False)
     assert canonical_bytes(parsed.value) == rfc8785.dumps(json.loads(text))
+
+
+# The quick way (ordered.read_sorted, orjson): what read_json(ordered=True) tries first,
+# on the bytes, for a text with no escape and no character at or past U+D000.
+
+
+@pytest.mark.parametrize(
+    ("text", "sorted_read"),
+    [
+        ('{"b": [1, 0.5, "x:y"], "a": {"d": "1:2:3", "c": -2}}', True),
+        ('{"é": 1, "e": 2, "z": 3, "€": 4, "ÿ": 5, "Ā": 6}', True),  # code point order
+        ('{"a": 1, "a": 2}', False),  # a duplicate: refused by name, the usual way
+        ('{"a:": "b", "a:": "c"}', False),  # colons in the duplicate's strings
+        ('[{"x": 1}, {"y": {"k": "v:w", "k": "v"}}]', False),  # deep in a list
+        ('{"k": {"a": 1}, "k": {"a": 1}}', False),  # a duplicate of equal value
+        ('{"k": "::::", "j": ":"}', True),  # colons in strings alone
+        ('{"a": "x\\u003ay"}', False),  # an escape: the stdlib's way
+        ('{"\ue000": 1}', False),  # past U+D000: the stdlib's way
+        ("\ufeff" + '{"a": 1}', False),  # a BOM: refused by orjson, read the usual way
+        ('{"a": 1.0}', False),  # doubts as before: integral float
+        ('{"a": 18446744073709551616}', False),  # orjson makes a float of it: doubted
+        ('{"a": 9007199254740991}', True),
+        ('{"a": 0.' + "5" * 148 + "}", False),  # a long run of digits
+        ("[" * 64 + "]" * 64, True),
+        ("[" * 65 + "]" * 65, False),
+        ("[" * 2000 + "]" * 2000, False),  # past orjson's own limit: the usual way refuses
+        ('{"a": NaN}', False),
+        ("[1] x", False),
+    ],
+)
+def test_the_sorted_read_takes_only_what_the_ordered_read_vouches_for(
+    text: str, sorted_read: bool
+) -> None:
+    """Whatever read_sorted answers, read_json(ordered=True) accepts and refuses exactly
+    what read_json(ordered=False) does; where read_sorted reads, its value is the text's,
+    every object's members in RFC 8785 order, written as the reference writes it."""
+    raw = text.encode()
+    value = ordered.read_sorted(raw, 64)
+    assert (value is not None) is sorted_read
+    assert outcome(text, ordered=True)[:2] == outcome(text, ordered=False)[:2]
+    if value is not None:
+        assert value == json.loads(text)
+        assert json.dumps(value) == json.dumps(json.loads(text), sort_keys=True)
+        assert read_json(raw, ordered=True).ordered
+        assert jcs.dumps_ordered(value) == rfc8785.dumps(json.loads(text))
+
+
+def test_the_sorted_read_is_taken_for_a_signed_passport_and_verifies() -> None:
+    pair = KeyPair.from_seed(SEED)
+    passport = {
+        "unfragile": {"b": {"z": 0.25, "y": ["p:q", 3]}, "a": "r: s"},
+        "version": 2,
+        "keyId": pair.key_id,
+    }
+    signature = base64.b64encode(pair.sign(canonical_bytes(passport))).decode()
+    raw = json.dumps({"passport": {**passport, "signature": signature}}, indent=1).encode()
+    assert ordered.read_sorted(raw, 64) is not None
+    keys = {pair.key_id: PublishedKey(public=pair.public)}
+    assert verify_document(read_json(raw, ordered=True), keys).valid
+    tampered = raw.replace(b"0.25", b"0.26")
+    assert ordered.read_sorted(tampered, 64) is not None
+    verdict = verify_document(read_json(tampered, ordered=True), keys)
+    assert (verdict.valid, verdict.reason) == (False, "signature does not match the document")
+
+
+def test_the_sorted_read_makes_each_float_as_float_makes_it() -> None:
+    """orjson's parser against Python's float() on the 10,000 RFC 8785 number lines, in
+    both the repr and the ECMAScript forms: the same float, bit for bit, every time."""
+    from tests.passports.test_jcs import number_lines
+
+    wrong = []
+    for value, expected in number_lines():
+        for text in {repr(value), expected}:
+            if text in ("inf", "-inf", "nan"):
+                continue
+            got = orjson.loads(text.encode())
+            if float(got).hex() != float(text).hex():
+                wrong.append(text)
+    assert wrong == []
