@@ -109,7 +109,15 @@ def outcomes_count(*, batch: int = 100_000, now: datetime | None = None) -> int:
                 cap.successes += sum(outcomes)
                 cap.success_rate = capability_success_rate(cap)
         # Counts only (no capability text): the matching index's clock does not move.
-        Capability.objects.bulk_update(caps, COUNTED_FIELDS, batch_size=500)
+        # One UPDATE per row, by its key. Not bulk_update: it builds and compiles a CASE
+        # with a WHEN per row for each field, in Python, about 0.8 ms a row against 0.15
+        # (95 capabilities: 120 ms against 14; 1,000: 850 against 150; the SQL itself is a
+        # few ms either way). On SQLite this transaction is the one writer, and every
+        # resolve waiting to log itself waited for all of it (bench/resolve_stalls.py).
+        for cap in caps:
+            Capability.objects.filter(pk=cap.pk).update(
+                **{name: getattr(cap, name) for name in COUNTED_FIELDS}
+            )
         OutcomesPending.objects.bulk_create(
             [OutcomesPending(artifact_id=pk, counted_at=now) for pk in artifact_ids],
             ignore_conflicts=True,  # still pending from a round that failed to publish
