@@ -68,7 +68,7 @@ class MiniLM:
             return self._encode_one(texts[0][:MAX_TEXT_CHARS])
         vectors = self._model.encode(
             [text[:MAX_TEXT_CHARS] for text in texts],
-            batch_size=64,
+            batch_size=32,
             normalize_embeddings=True,
             show_progress_bar=False,
             convert_to_numpy=True,

@@ -74,7 +74,7 @@ def test_bootstrap_prints_one_line_per_step_when_stderr_is_not_a_terminal(
         "openrouter openrouter_models_test.json: 3 records, X s",
         "litellm litellm_model_prices_test.json: 3 records, X s",
         "signing: 6 versions, X s",
-        "encoding: 269 texts, X s (index build X s: X texts/s)",
+        "encoding: 269 texts, X s (index build X s: X texts/s; encoding X s: X texts/s)",
     ]
     # The report itself stays on stdout, as before.
     assert out.getvalue().splitlines()[:4] == [

@@ -38,9 +38,12 @@ class Command(BaseCommand):
         def built(report: BuildReport) -> None:
             step.done(report.encoded)
             if report.encoded:
+                # The whole build (model load, reads, encoding, save), then its encoding alone.
                 step.note = (
                     f"(index build {report.seconds:.1f} s: "
-                    f"{report.encoded / report.seconds:.0f} texts/s)"
+                    f"{report.encoded / report.seconds:.0f} texts/s; encoding "
+                    f"{report.encode_seconds:.1f} s: "
+                    f"{report.encoded / max(report.encode_seconds, 1e-9):.0f} texts/s)"
                 )
 
         hooks = Hooks(total=step.total, advance=step.advance, built=built)
