@@ -43,7 +43,6 @@ sys.path.insert(0, str(REPO))
 import nacl.signing  # noqa: E402
 
 from passports import jcs  # noqa: E402
-from passports import ordered as ordered_read  # noqa: E402
 from passports.canonical import parse_json, read_json, signed_bytes  # noqa: E402
 from passports.signing import keys_from_jwks, verify_document  # noqa: E402
 
@@ -116,12 +115,12 @@ def main(var_dir: Path | None = None) -> None:
     )
     # The same, as a copy of passports/ without orjson reads and writes: the stdlib's C
     # parser with a sorting hook per object, and its encoder.
-    saved = ordered_read.orjson, jcs.orjson
-    ordered_read.orjson = jcs.orjson = None  # type: ignore[assignment]
+    saved = jcs.orjson
+    jcs.orjson = None  # type: ignore[assignment]
     try:
         versus_raw(f"in process: {ordered}, without orjson (the stdlib's parse)", ordered_verify)
     finally:
-        ordered_read.orjson, jcs.orjson = saved
+        jcs.orjson = saved
     versus_raw(
         "in process: read_json + verify_document (member order kept: the general parse)",
         lambda: verify_document(read_json(body), keys),

@@ -107,8 +107,8 @@ def read_json(
             f"body is {len(raw)} bytes; the limit is {max_bytes} bytes", code="too_large"
         )
     if ordered:
-        # Before the decode: what this way reads is UTF-8 (orjson checks) and no decode
-        # needed for it (a BOM, which the text loses below, is refused here).
+        # orjson's way first, on the bytes: it checks they are UTF-8, so no decode is
+        # needed (a BOM, which the text loses below, it refuses: the stdlib's way reads it).
         value = read_sorted(raw, max_depth)
         if value is not None:
             return Json(value, plain=True, ordered=True)
@@ -121,7 +121,7 @@ def read_json(
     if text.startswith("\ufeff"):
         text = text[1:]
     if ordered:
-        value = read_ordered(raw, text, max_depth, sorted_tried=True)
+        value = read_ordered(raw, text, max_depth)
         if value is not None:
             return Json(value, plain=True, ordered=True)
     quick = _parse_quick(text, max_depth)

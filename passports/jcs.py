@@ -33,7 +33,7 @@ import rfc8785
 
 try:
     import orjson
-except ImportError:  # a pinned dependency; a copy of this module without it writes as before
+except ImportError:  # pinned; a copy of passports/ without it reads and writes the stdlib's way
     orjson = None  # type: ignore[assignment]
 
 SAFE_INTEGER = 2**53 - 1

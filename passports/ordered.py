@@ -39,11 +39,6 @@ from typing import Any
 
 from . import jcs
 
-try:
-    import orjson
-except ImportError:  # a pinned dependency; a copy of this module without it reads as before
-    orjson = None  # type: ignore[assignment]
-
 # Only an escape can put a surrogate or a NUL into a parsed string (canonical.py says why);
 # those documents take the usual path, which refuses them by name.
 _RISKY_ESCAPE_RE = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
@@ -98,51 +93,16 @@ _DECODER_KEYS = json.JSONDecoder(object_pairs_hook=_members_low_keys, parse_cons
 
 
 def read_sorted(raw: bytes, max_depth: int) -> Any | None:
-    """read_ordered's quick way alone (orjson; see the module's docstring), on the bytes
-    before they are decoded: orjson refuses what is not UTF-8, and takes no text holding
-    a character past U+D000, where Python's decoder and orjson's could part. None where
-    read_ordered must decide (it tries this way again only when given `sorted_tried`
-    false)."""
+    """The quick way (orjson, when jcs found it installed; see the module's docstring), on
+    the bytes before they are decoded: orjson refuses what is not UTF-8, and takes no
+    text holding a character past U+D000, where Python's decoder and orjson's could
+    part. None where read_ordered, the stdlib's way, must decide."""
+    orjson = jcs.orjson
     if orjson is None or b"\\" in raw:
         return None
     classes = raw.translate(_CLASSES)
     if _LONG_DIGITS in classes or b"\xff" in classes:
         return None
-    return _read_sorted(raw, max_depth)
-
-
-def read_ordered(
-    raw: bytes, text: str, max_depth: int, *, sorted_tried: bool = False
-) -> Any | None:
-    """The value of `text` (`raw` decoded), every object's members in RFC 8785 order;
-    None at any doubt (see the module's docstring). `sorted_tried`: the caller has had
-    read_sorted's None for these bytes already."""
-    # A one-byte search is a memchr; most documents hold no backslash at all.
-    escapes = b"\\" in raw
-    if escapes and _RISKY_ESCAPE_RE.search(raw):
-        return None
-    classes = raw.translate(_CLASSES)
-    if _LONG_DIGITS in classes:
-        return None
-    high = b"\xff" in classes
-    if not escapes and not high and not sorted_tried and orjson is not None:
-        value = _read_sorted(raw, max_depth)
-        if value is not None:
-            return value
-    # Without a character at or past U+D000 and without escapes, no key can hold one.
-    decoder = _DECODER_KEYS if escapes or high else _DECODER
-    try:
-        value = decoder.decode(text)
-        _check(value, max_depth)
-    except (_Doubt, ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        return None
-    return value
-
-
-def _read_sorted(raw: bytes, max_depth: int) -> Any | None:
-    """read_ordered by orjson, for a text without escapes or characters at or past
-    U+D000 (see the module's docstring); None where the stdlib's read must decide."""
-    assert orjson is not None
     try:
         written = orjson.dumps(orjson.loads(raw), option=orjson.OPT_SORT_KEYS)
         if written.count(b":") != raw.count(b":"):
@@ -150,6 +110,27 @@ def _read_sorted(raw: bytes, max_depth: int) -> Any | None:
         value = orjson.loads(written)
         _check(value, max_depth)
     except (_Doubt, orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
+    return value
+
+
+def read_ordered(raw: bytes, text: str, max_depth: int) -> Any | None:
+    """The value of `text` (`raw` decoded), every object's members in RFC 8785 order, by
+    the stdlib's parser (the way for what read_sorted leaves); None at any doubt (see the
+    module's docstring)."""
+    # A one-byte search is a memchr; most documents hold no backslash at all.
+    escapes = b"\\" in raw
+    if escapes and _RISKY_ESCAPE_RE.search(raw):
+        return None
+    classes = raw.translate(_CLASSES)
+    if _LONG_DIGITS in classes:
+        return None
+    # Without a character at or past U+D000 and without escapes, no key can hold one.
+    decoder = _DECODER_KEYS if escapes or b"\xff" in classes else _DECODER
+    try:
+        value = decoder.decode(text)
+        _check(value, max_depth)
+    except (_Doubt, ValueError, RecursionError):  # JSONDecodeError is a ValueError
         return None
     return value
 

@@ -26,7 +26,7 @@ local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < t then tat = t end
 redis.call('SET', KEYS[1], tostring(tat + tonumber(ARGV[1])), 'EX', 3600)
-return {tostring(tat - t), tostring(tat)}
+return {tostring(tat), tostring(tat - t)}
 """
 
 
@@ -45,7 +45,7 @@ def _redis_script(url: str) -> Any:
 
 def _reserve_redis(url: str, provider: str, interval: float) -> tuple[float, float]:
     """(the reserved moment, seconds to wait for it), on Redis's clock."""
-    wait, moment = _redis_script(url)(keys=[f"probes:rate:{_safe(provider)}"], args=[str(interval)])
+    moment, wait = _redis_script(url)(keys=[f"probes:rate:{_safe(provider)}"], args=[str(interval)])
     return float(moment), float(wait)
 
 
