@@ -19,6 +19,7 @@ from . import ranking
 from .candidates import Candidate, candidates_of
 from .constraints import Required
 from .index import CapabilityIndex
+from .listings import Kept, listings_kept, names_read, shown_read
 from .offers import ENDPOINT_FIELDS, Offer, offer_choose
 
 # Text rows fetched per resolve, before grouping by capability: enough for 50 results among
@@ -29,29 +30,6 @@ SEARCH_DEPTH = 150
 MAX_SEARCH_DEPTH = 9600
 # Shown capabilities of one model: its best, and up to three in `alternatives`.
 CAPABILITIES_SHOWN = 4
-# The columns of a model (and its trust) its place among equals is decided by (_tie_facts).
-_TIE_FIELDS = (
-    "slug",
-    "release_date",
-    "prompt_price_per_1m",
-    "context_length",
-    "trust__score",
-    "trust__probe_outcomes",
-)
-# What an answer shows of a model (answer.results_build) and ranks it by (_TIE_FIELDS), read
-# once for the models of the kept bands (_order_bands): the JSON columns of a full row
-# (pricing, distribution, extra, supported parameters, ...) cost a decode each, and no answer
-# shows them.
-_SHOWN_FIELDS = (
-    *_TIE_FIELDS,
-    "artifact_id",
-    "name",
-    "type",
-    "family",
-    "url",
-    "verified",
-    "completion_price_per_1m",
-)
 # And of a capability: what results_build writes (a capability's limitations included).
 _SHOWN_CAPABILITY_FIELDS = (
     "artifact_id",
@@ -115,17 +93,27 @@ def family_named(family: str, need: str) -> bool:
     return all(word in need_words for word in words)
 
 
-def _read_names(pks: list[int], names: dict[int, tuple[str, str]], need: str) -> bool:
-    """Add (slug, family key) of the given models to `names`; False if one is not there."""
+def _read_names(
+    pks: list[int],
+    names: dict[int, tuple[str, str]],
+    need: str,
+    kept: Kept | None,
+) -> bool:
+    """Add (slug, family key) of the given models to `names` (a family the need names keyed
+    by the slug: family_named), as matching.listings keeps them or from the database; False if one
+    is not there."""
     new = [pk for pk in pks if pk not in names]
-    for pk, slug, family in Artifact.objects.filter(pk__in=new).values_list("pk", "slug", "family"):
-        key = family or slug
+    for pk, (slug, key) in names_read(new, kept).items():
         names[pk] = (slug, slug if family_named(key, need) else key)
     return all(pk in names for pk in new)
 
 
 def _rank(
-    similarity: dict[int, float], names: dict[int, tuple[str, str]], need: str, wanted: int
+    similarity: dict[int, float],
+    names: dict[int, tuple[str, str]],
+    need: str,
+    wanted: int,
+    kept: Kept | None,
 ) -> tuple[list[int], list[int], int, bool]:
     """The models in order (similarity, then slug) with their tie bands, the band to cut at and
     whether it shows `wanted` families (_cut_band): the order's first bands, up to the cut at
@@ -138,14 +126,14 @@ def _rank(
         end = min(len(ranked), max(2 * end, 8 * wanted, 64))
         while end < len(ranked) and bands[end] == bands[end - 1]:
             end += 1  # whole bands
-        if not _read_names(ranked[:end], names, need):
+        if not _read_names(ranked[:end], names, need, kept):
             break  # a model is gone: rank all that are left, as their bands shift
         prefix = sorted(ranked[:end], key=lambda pk: (-similarity[pk], names[pk][0]))
         family_of = {pk: names[pk][1] for pk in prefix}
         cut, enough = _cut_band(prefix, bands[:end], family_of, wanted)
         if enough or end == len(ranked):
             return prefix, bands[:end], cut, enough
-    _read_names(ranked, names, need)
+    _read_names(ranked, names, need, kept)
     order = sorted(
         (pk for pk in similarity if pk in names), key=lambda pk: (-similarity[pk], names[pk][0])
     )
@@ -180,13 +168,14 @@ def shortlist(
     available = len(index) if rows is None else len(rows)
     depth = max(SEARCH_DEPTH, 8 * limit)
     names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
+    listings = listings_kept()
     while True:
         hits, weakest = index.search_rows(
             query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
         )
         candidates = candidates_of(hits, index, query)
         similarity = candidates.best_of_each_model()
-        order, bands, cut, enough = _rank(similarity, names, need, limit + 1)
+        order, bands, cut, enough = _rank(similarity, names, need, limit + 1, listings)
         family_of = {pk: names[pk][1] for pk in order}
         if not order or depth >= min(available, MAX_SEARCH_DEPTH):
             break
@@ -209,6 +198,7 @@ def shortlist(
         similarity=similarity,
         candidates=candidates.of_artifacts(band_of),
         required=required,
+        listings=listings,
     )
     band_orders: dict[int, list[tuple[tuple[str, Any], ...]]] = defaultdict(list)
     for model in listed:
@@ -230,6 +220,7 @@ def _order_bands(
     similarity: dict[int, float],
     candidates: list[Candidate],
     required: Required,
+    listings: Kept | None,
 ) -> list[Listed]:
     """The kept models with their facts, offers and capability ranks, in band order and, within
     a band, in tie order."""
@@ -243,10 +234,7 @@ def _order_bands(
         )
     }
     # What ranking reads (_tie_facts) and an answer shows: not the full rows.
-    artifacts = {
-        a.pk: a
-        for a in Artifact.objects.filter(pk__in=kept).select_related("trust").only(*_SHOWN_FIELDS)
-    }
+    artifacts = shown_read(kept, listings)
     offers: dict[int, list[Offer]] = defaultdict(list)
     for values in ProviderEndpoint.objects.filter(artifact_id__in=kept).values(*ENDPOINT_FIELDS):
         offers[values["artifact_id"]].append(Offer.from_values(values))
@@ -342,7 +330,7 @@ def _one_per_family(listed: list[Listed], family_of: dict[int, str], wanted: int
 
 def _load_shown(models: list[Listed]) -> None:
     """The rows of the shown models' shown capabilities (names, intents, best-for lines): the
-    columns an answer shows. The models' own rows were read with _SHOWN_FIELDS already."""
+    columns an answer shows. The models' own rows were read with listings.SHOWN_FIELDS already."""
     wanted = {pk for model in models for _rank, pk, _candidate in model.capabilities}
     full = {
         cap.pk: cap

@@ -130,8 +130,13 @@ def _own(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [tuple([_json_copy(value) for value in row]) for row in rows]
 
 
-def _clock_read() -> int | None:
-    """The list clock, or None when there is no clock row (a flush just ran)."""
+def listings_clock() -> int | None:
+    """The list clock, or None when there is none: no clock row (a flush just ran), or a
+    database without the triggers that move it. Whatever is kept under a value it read
+    reflects every write to registry_artifact and registry_trust committed before it read
+    that value (matching.listings keeps what a resolve reads of listings under it too)."""
+    if connection.vendor not in CLOCKED_VENDORS:
+        return None
     with connection.cursor() as cursor:
         # Plain SQL: through the ORM, building the query cost more than running it.
         cursor.execute("SELECT value FROM registry_registryclock WHERE name = %s", [LIST_CLOCK])
@@ -152,7 +157,7 @@ def passport_list_page(
     kept = connection.vendor in CLOCKED_VENDORS and settings.LIST_PAGES_CACHE_ROWS > 0
     database = (connection.alias, connection.vendor, str(connection.settings_dict["NAME"]))
     if kept:
-        clock = _clock_read()
+        clock = listings_clock()
         kept_page = None if clock is None else pages.get((*database, clock, ordering, offset, size))
         if kept_page is not None:
             return kept_page[0], _own(kept_page[1])

@@ -319,14 +319,23 @@ def test_bad_feedback_is_400_naming_the_field(api: Any, body: dict[str, Any], fi
     assert response.json()["error"]["field"] == field
 
 
+# A read of listings' names or shown rows (matching.listings): the only artifact queries that
+# select the slug.
+_LISTING_READ = '"registry_artifact"."slug"'
+
+
 @pytest.mark.django_db
 def test_an_answer_reads_only_the_columns_it_shows(seeds: list[str], model: Any, api: Any) -> None:
-    """The shown models are read with the columns an answer writes (shortlist._SHOWN_FIELDS, once):
-    a field left out would be fetched lazily, one more query per model shown."""
+    """The shown models are read with the columns an answer writes (listings.SHOWN_FIELDS,
+    once): a field left out would be fetched lazily, one more query per model shown. Then
+    kept (matching.listings): the same need again reads no listing from the database."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from matching import listings
+
     resolve(api, "summarise a long report")  # builds the index
+    listings._kept = None  # as a process that has read no listing yet
     with CaptureQueriesContext(connection) as captured:
         answer = resolve(api, "read a bar chart image and explain the trend")
     assert [r["artifact"]["slug"] for r in answer["resolved"]] == [MAVERICK]
@@ -338,4 +347,13 @@ def test_an_answer_reads_only_the_columns_it_shows(seeds: list[str], model: Any,
     )
     lazy = [q["sql"] for q in captured.captured_queries if q["sql"].endswith("LIMIT 21")]
     assert lazy == []
-    assert len(captured.captured_queries) == 11
+    reads = [q["sql"] for q in captured.captured_queries if _LISTING_READ in q["sql"]]
+    assert len(reads) == 2  # the names, then the shown rows with their trust
+    assert '"registry_trust"."probe_outcomes"' in reads[1]
+    assert len(captured.captured_queries) == 12
+
+    with CaptureQueriesContext(connection) as again:
+        second = resolve(api, "read a bar chart image and explain the trend")
+    assert [r["artifact"] for r in second["resolved"]] == [first["artifact"]]
+    assert [q["sql"] for q in again.captured_queries if _LISTING_READ in q["sql"]] == []
+    assert len(again.captured_queries) == 10
