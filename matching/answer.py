@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from passports.models import PassportVersion
-from passports.selectors import latest_versions
 from registry.invocation import invocation_of
-from registry.models import Artifact, Capability, ProviderEndpoint
+from registry.models import Artifact, Capability
 
 from . import ranking
 from .constraints import Required
 from .feedback import callback_token
 from .indexing import description_sentences
+from .listings import endpoints_read, signed_read
 from .offers import Offer
 
 if TYPE_CHECKING:
@@ -142,26 +141,20 @@ def results_build(
     """One result for each of the top `limit` models of the shortlist; a model ranked after
     them appears only in the last result's vsAlternatives."""
     top = shortlist.models[:limit]
-    latest: dict[int, PassportVersion] = {
-        version.artifact_id: version
-        for version in latest_versions([model.artifact.pk for model in top])
-    }
+    shown = [model.artifact.pk for model in top]
+    latest = signed_read(shown, shortlist.kept)
     expires = int(
         (datetime.now(tz=UTC) + timedelta(seconds=settings.MATCH_FEEDBACK_TTL)).timestamp()
     )
     tied = tied_band(shortlist, limit)
-    endpoints: dict[int, list[ProviderEndpoint]] = {}
-    for endpoint in ProviderEndpoint.objects.filter(
-        artifact_id__in=[model.artifact.pk for model in top]
-    ).defer("raw"):
-        endpoints.setdefault(endpoint.artifact_id, []).append(endpoint)
+    endpoints = endpoints_read(shown, shortlist.kept)
     results = []
     for position, model in enumerate(top):
         scored, cap, candidate = model.capabilities[0]
         hit = candidate.hit
         artifact = model.artifact
         signed = latest.get(artifact.pk)
-        passport = signed.passport() if signed else {}
+        passport, signed_at = signed if signed else ({}, None)
         matched_text = _matched_text(cap, hit)
         kind_words = {
             "description": "description",
@@ -203,7 +196,7 @@ def results_build(
                 },
                 # How to call it: one of its endpoints (the offer shown when it can be called).
                 "invocation": invocation_of(
-                    endpoints.get(artifact.pk, []), model.offer.id if model.offer else None
+                    endpoints.get(artifact.pk, ()), model.offer.id if model.offer else None
                 ),
                 "trust": {"verified": artifact.verified, "score": artifact.trust.score, **passport},
                 "alternatives": [
@@ -215,7 +208,7 @@ def results_build(
                 ],
                 "sameFamily": model.same_family,
                 "matchConfidence": ranking.match_confidence(scored.best_text),
-                "lastVerified": signed.signed_at if signed else None,
+                "lastVerified": signed_at,
                 "feedbackUrl": f"{base_url}/api/v1/feedback",
                 "callbackToken": callback_token(resolve_id, artifact.slug, expires),
                 "rank": {

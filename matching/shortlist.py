@@ -13,14 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from registry.models import Artifact, Capability, ProviderEndpoint
+from registry.models import Artifact
 
 from . import ranking
 from .candidates import Candidate, candidates_of
 from .constraints import Required
 from .index import CapabilityIndex
-from .listings import Kept, listings_kept, names_read, shown_read
-from .offers import ENDPOINT_FIELDS, Offer, offer_choose
+from .listings import (
+    Kept,
+    capabilities_read,
+    facts_read,
+    kept_now,
+    names_read,
+    offers_read,
+    shown_read,
+)
+from .offers import Offer, offer_choose
 
 # Text rows fetched per resolve, before grouping by capability: enough for 50 results among
 # near ties, few enough that ranking reads few rows. A search goes deeper (x4 at a time, up to
@@ -30,16 +38,6 @@ SEARCH_DEPTH = 150
 MAX_SEARCH_DEPTH = 9600
 # Shown capabilities of one model: its best, and up to three in `alternatives`.
 CAPABILITIES_SHOWN = 4
-# And of a capability: what results_build writes (a capability's limitations included).
-_SHOWN_CAPABILITY_FIELDS = (
-    "artifact_id",
-    "capability_id",
-    "name",
-    "description",
-    "intents",
-    "best_for",
-    "limitations",
-)
 
 
 @dataclass
@@ -63,6 +61,7 @@ class Shortlist:
     band_sizes: dict[int, int]  # how many fitting models each band holds, shown or not
     band_orders: dict[int, list[tuple[tuple[str, Any], ...]]]  # each band's tie orders, sorted
     total_fitting: int  # models with a text over the no-match threshold (as far as searched)
+    kept: Kept  # what was kept of the registry as it was when the resolve began
 
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -97,7 +96,7 @@ def _read_names(
     pks: list[int],
     names: dict[int, tuple[str, str]],
     need: str,
-    kept: Kept | None,
+    kept: Kept,
 ) -> bool:
     """Add (slug, family key) of the given models to `names` (a family the need names keyed
     by the slug: family_named), as matching.listings keeps them or from the database; False if one
@@ -113,7 +112,7 @@ def _rank(
     names: dict[int, tuple[str, str]],
     need: str,
     wanted: int,
-    kept: Kept | None,
+    kept: Kept,
 ) -> tuple[list[int], list[int], int, bool]:
     """The models in order (similarity, then slug) with their tie bands, the band to cut at and
     whether it shows `wanted` families (_cut_band): the order's first bands, up to the cut at
@@ -168,7 +167,7 @@ def shortlist(
     available = len(index) if rows is None else len(rows)
     depth = max(SEARCH_DEPTH, 8 * limit)
     names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
-    listings = listings_kept()
+    listings = kept_now()
     while True:
         hits, weakest = index.search_rows(
             query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
@@ -204,12 +203,13 @@ def shortlist(
     for model in listed:
         band_orders[model.band].append(model.order)
     shown = _one_per_family(listed, family_of, limit + 1)
-    _load_shown(shown)
+    _load_shown(shown, listings)
     return Shortlist(
         models=shown,
         band_sizes=dict(Counter(band_of.values())),
         band_orders=dict(band_orders),
         total_fitting=len(similarity),
+        kept=listings,
     )
 
 
@@ -220,24 +220,14 @@ def _order_bands(
     similarity: dict[int, float],
     candidates: list[Candidate],
     required: Required,
-    listings: Kept | None,
+    listings: Kept,
 ) -> list[Listed]:
     """The kept models with their facts, offers and capability ranks, in band order and, within
     a band, in tie order."""
-    # success_rate, feedback_count, successes, probe_runs, probe_passes of each capability
-    facts: dict[int, tuple[float, int, int, int, int]] = {
-        pk: (success_rate, feedback, successes, runs, passes)
-        for pk, success_rate, feedback, successes, runs, passes in Capability.objects.filter(
-            pk__in=[c.hit.capability for c in candidates]
-        ).values_list(
-            "pk", "success_rate", "feedback_count", "successes", "probe_runs", "probe_passes"
-        )
-    }
+    facts = facts_read([c.hit.capability for c in candidates], listings)
     # What ranking reads (_tie_facts) and an answer shows: not the full rows.
     artifacts = shown_read(kept, listings)
-    offers: dict[int, list[Offer]] = defaultdict(list)
-    for values in ProviderEndpoint.objects.filter(artifact_id__in=kept).values(*ENDPOINT_FIELDS):
-        offers[values["artifact_id"]].append(Offer.from_values(values))
+    offers = offers_read(kept, listings)
     by_artifact: dict[int, list[tuple[ranking.Rank, int, Candidate]]] = defaultdict(list)
     for candidate in candidates:
         pk = candidate.hit.capability
@@ -261,7 +251,7 @@ def _order_bands(
         # Its most similar capability first (measured success breaks an exact tie).
         entries = sorted(by_artifact[pk], key=lambda e: (-e[0].similarity, -e[0].total, e[1]))
         artifact = artifacts[pk]
-        offer = offer_choose(offers.get(pk, []), required)
+        offer = offer_choose(offers.get(pk, ()), required)
         tie_facts = _tie_facts(artifact, offer, facts[entries[0][1]], similarity[pk])
         listed.append(
             Listed(
@@ -328,15 +318,10 @@ def _one_per_family(listed: list[Listed], family_of: dict[int, str], wanted: int
     return list(kept.values())[:wanted]
 
 
-def _load_shown(models: list[Listed]) -> None:
+def _load_shown(models: list[Listed], kept: Kept) -> None:
     """The rows of the shown models' shown capabilities (names, intents, best-for lines): the
     columns an answer shows. The models' own rows were read with listings.SHOWN_FIELDS already."""
     wanted = {pk for model in models for _rank, pk, _candidate in model.capabilities}
-    full = {
-        cap.pk: cap
-        for cap in Capability.objects.filter(pk__in=wanted).only(*_SHOWN_CAPABILITY_FIELDS)
-    }
+    full = capabilities_read(wanted, kept)
     for model in models:
         model.capabilities = [(r, full[pk], c) for r, pk, c in model.capabilities]
-        for _rank, cap, _candidate in model.capabilities:
-            cap.artifact = model.artifact  # already loaded, with its trust

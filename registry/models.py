@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Abs
 from django.db.models.lookups import LessThan
@@ -414,5 +414,16 @@ def clock_tick(name: str) -> None:
 
 
 def clock_read(name: str) -> int:
-    value = RegistryClock.objects.filter(name=name).values_list("value", flat=True).first()
-    return int(value or 0)
+    return clocks_read(name).get(name, 0)
+
+
+def clocks_read(*names: str) -> dict[str, int]:
+    """The values of the named clocks that have a row, in one query. Plain SQL: through the
+    ORM, building the query cost more than running it (a resolve reads two clocks)."""
+    marks = ", ".join(["%s"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name, value FROM registry_registryclock WHERE name IN ({marks})",  # noqa: S608 (placeholders only)
+            names,
+        )
+        return {name: int(value) for name, value in cursor.fetchall()}

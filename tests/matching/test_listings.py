@@ -1,45 +1,62 @@
-"""What a resolve reads of listings, kept per process under the list clock
-(matching.listings): a write to a listing or its trust is shown from the next resolve on."""
+"""What a resolve reads of the models it ranks and shows, kept per process under the list
+and ranking clocks (matching.listings): any write to those rows is shown from the next
+resolve on, and nothing is kept without a clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from matching import listings
-from registry.models import Artifact, RegistryClock, Trust
+from passports.models import PassportVersion
+from passports.services import passport_publish
+from registry.models import Artifact, Capability, ProviderEndpoint, RegistryClock, Trust, clock_read
 
 MAVERICK = "meta-llama-llama-4-maverick"
 SCOUT = "meta-llama-llama-4-scout"
 NEED = "read a bar chart image and explain the trend"
+# The reads matching.listings keeps: listings' names and shown rows select the slug, the
+# others read capabilities, endpoints and signed versions.
+KEPT_READS = (
+    '"registry_artifact"."slug"',
+    '"registry_capability"."success_rate"',
+    '"registry_capability"."limitations"',
+    'FROM "registry_providerendpoint"',
+    'FROM "passports_passportversion"',
+)
 
 
-def resolve(api: Any, intent: str) -> dict[str, Any]:
+def resolved(api: Any, intent: str = NEED) -> list[dict[str, Any]]:
     response = api.post("/api/v1/resolve", {"intent": intent}, format="json")
     assert response.status_code == 200, response.content
-    return response.json()
+    return response.json()["resolved"]
 
 
-def shown(api: Any) -> dict[str, Any]:
-    [result] = resolve(api, NEED)["resolved"]
-    assert result["artifact"]["slug"] == MAVERICK
-    return result
+def kept_reads(api: Any) -> tuple[list[dict[str, Any]], int]:
+    """(the answer's results, how many of its queries were reads listings keeps)"""
+    with CaptureQueriesContext(connection) as captured:
+        results = resolved(api)
+    sqls = [q["sql"] for q in captured.captured_queries]
+    return results, sum(any(read in sql for read in KEPT_READS) for sql in sqls)
 
 
 @pytest.mark.django_db
 def test_a_written_listing_is_shown_as_written_from_the_next_resolve(
     seeds: list[str], model: Any, api: Any
 ) -> None:
-    before = shown(api)
+    [before] = resolved(api)
     assert before["artifact"]["name"] == Artifact.objects.get(slug=MAVERICK).name
-    kept = listings.listings_kept()
+    kept = listings.kept_now().listings
     assert kept is not None
     pk = Artifact.objects.get(slug=MAVERICK).pk
     assert kept.shown[pk].name == before["artifact"]["name"]
 
     Artifact.objects.filter(slug=MAVERICK).update(name="Maverick, renamed", family="meta/renamed")
-    after = resolve(api, NEED)["resolved"]
+    after = resolved(api)
     # Scout was shown as Maverick's family; now a family of its own, ranked as one.
     assert before["sameFamily"] == [SCOUT]
     assert [(r["artifact"]["slug"], r["artifact"]["family"]) for r in after] == [
@@ -50,44 +67,112 @@ def test_a_written_listing_is_shown_as_written_from_the_next_resolve(
     assert after[0]["sameFamily"] == []
 
     Trust.objects.filter(artifact__slug=MAVERICK).update(score=3)
-    assert resolve(api, NEED)["resolved"][0]["trust"]["score"] == 3
+    assert resolved(api)[0]["trust"]["score"] == 3
     # Kept under the clock the last write set, not under an earlier one.
-    latest = listings.listings_kept()
+    latest = listings.kept_now().listings
     assert latest is not None and latest is not kept
     assert latest.names[pk] == (MAVERICK, "meta/renamed")
     assert latest.shown[pk].trust.score == 3
 
 
-@pytest.mark.django_db
-def test_without_a_clock_nothing_is_kept(seeds: list[str], model: Any, api: Any) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def _capability_of(answer: dict[str, Any]) -> Any:
+    return Capability.objects.filter(capability_id=answer["capability"]["id"])
 
-    RegistryClock.objects.filter(name="listings").delete()
-    assert listings.listings_kept() is None
+
+@pytest.mark.django_db
+def test_written_capabilities_offers_and_versions_are_shown_from_the_next_resolve(
+    seeds: list[str], model: Any, api: Any
+) -> None:
+    [before], reads = kept_reads(api)
+    assert reads == 7  # names, shown rows, facts, offers, capabilities, versions, endpoints
+    [again], reads = kept_reads(api)
+    assert (again["capability"], reads) == (before["capability"], 0)
+    assert (before["offer"], before["invocation"], before["rank"]["success"]) == (None, None, -0.0)
+
+    _capability_of(before).update(limitations=["Reads no handwriting"])
+    [after], reads = kept_reads(api)
+    assert (after["capability"]["limitations"], reads) == (["Reads no handwriting"], 5)
+
+    _capability_of(before).update(success_rate=1.0, feedback_count=10, successes=10)
+    [after] = resolved(api)
+    assert after["rank"]["success"] == 0.0125
+
+    artifact = Artifact.objects.get(slug=MAVERICK)
+    ProviderEndpoint.objects.create(
+        artifact=artifact,
+        source="openrouter",
+        source_key="acme/maverick",
+        provider="Acme",
+        model_name="maverick",
+        base_url="https://api.acme.example/v1",
+    )
+    [after] = resolved(api)
+    assert after["offer"]["id"] == "acme/maverick"
+    assert after["invocation"]["endpoint"]["baseUrl"] == "https://api.acme.example/v1"
+
+    signed = PassportVersion.objects.filter(artifact=artifact).order_by("-number").first()
+    assert signed is not None and before["lastVerified"] == signed.signed_at
+    content = {k: v for k, v in signed.passport().items() if k in ("unfragile", "registry")}
+    with transaction.atomic():
+        new = passport_publish(artifact=artifact, content=content, content_digest="x", force=True)
+    [after] = resolved(api)
+    assert after["trust"]["version"] == signed.number + 1 == new.version.number
+    assert after["lastVerified"] == new.version.signed_at
+
+
+TABLE_WRITES: dict[str, Callable[[], Any]] = {
+    "capability": lambda: Capability.objects.update(probe_runs=1),
+    "endpoint": lambda: ProviderEndpoint.objects.filter(pk=-1).delete(),
+    "raw SQL on versions": lambda: _raw(
+        "UPDATE passports_passportversion SET signed_at = signed_at"
+    ),
+}
+
+
+def _raw(sql: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", list(TABLE_WRITES))
+def test_each_ranked_table_moves_the_ranking_clock(seeds: list[str], kind: str) -> None:
+    before = clock_read("ranking")
+    TABLE_WRITES[kind]()
+    if kind == "endpoint" and connection.vendor == "sqlite":
+        # Row triggers: a statement that touches no row moves nothing (nothing changed).
+        assert clock_read("ranking") == before
+        ProviderEndpoint.objects.update(provider="x")
+        return
+    assert clock_read("ranking") != before
+
+
+@pytest.mark.django_db
+def test_without_clocks_nothing_is_kept(seeds: list[str], model: Any, api: Any) -> None:
+    RegistryClock.objects.filter(name__in=["listings", "ranking"]).delete()
+    assert listings.kept_now() == listings.Kept(listings=None, ranking=None)
     for _ in range(2):
-        with CaptureQueriesContext(connection) as captured:
-            result = shown(api)
-        reads = [q for q in captured.captured_queries if '"registry_artifact"."slug"' in q["sql"]]
-        assert len(reads) == 2  # names, shown rows: read every time
+        [result], reads = kept_reads(api)
+        assert reads == 7  # read every time
     assert result["artifact"]["name"] == Artifact.objects.get(slug=MAVERICK).name
 
 
 @pytest.mark.django_db
-def test_shown_rows_are_kept_up_to_the_limit(
-    seeds: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_kept_reads_stop_at_the_limit(seeds: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     pks = sorted(Artifact.objects.values_list("pk", flat=True))
     assert len(pks) == 3
-    monkeypatch.setattr(listings, "SHOWN_KEPT", 2)
-    kept = listings.listings_kept()
-    assert kept is not None
+    monkeypatch.setattr(listings, "KEPT_LIMIT", 2)
+    kept = listings.kept_now()
+    assert kept.listings is not None and kept.ranking is not None
     assert sorted(listings.shown_read(pks[:2], kept)) == pks[:2]
-    assert sorted(kept.shown) == pks[:2]
+    assert sorted(kept.listings.shown) == pks[:2]
     # One more would pass the limit: read, given, not kept.
     assert sorted(listings.shown_read(pks, kept)) == pks
-    assert sorted(kept.shown) == pks[:2]
+    assert sorted(kept.listings.shown) == pks[:2]
+    # A model with no endpoint is kept as having none, not read again.
+    assert listings.offers_read(pks[:1], kept) == {pks[0]: ()}
+    assert kept.ranking.offers == {pks[0]: ()}
     names = listings.names_read([*pks, 10**9], kept)  # a key no listing has: left out
     assert sorted(names) == pks
-    assert kept.names == names
+    assert kept.listings.names == names  # names have no limit
     assert listings.names_prefill() == 3
