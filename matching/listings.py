@@ -42,6 +42,7 @@ from .offers import ENDPOINT_FIELDS, Offer
 
 RANKING_CLOCK = "ranking"  # moved by the triggers of migration 0009
 KEPT_LIMIT = 10_000
+ELIGIBLE_KEPT = 256  # sets of models meeting a need's constraints (eligible_read)
 # What an answer shows of a model and ranks it by (shortlist._tie_facts): not the full rows,
 # whose JSON columns (pricing, distribution, extra, supported parameters, ...) cost a decode
 # each, and no answer shows them.
@@ -95,12 +96,18 @@ class Ranking:
     offers: dict[int, tuple[Offer, ...]] = field(default_factory=dict)  # by model
     endpoints: dict[int, tuple[ProviderEndpoint, ...]] = field(default_factory=dict)
     signed: dict[int, Signed | None] = field(default_factory=dict)  # by model; None: unsigned
+    # By (list clock, a need's hard constraints): the models that meet them (None: every
+    # listed one but routers), or why none can (resolve._eligible_artifacts).
+    eligible: dict[tuple[Any, ...], tuple[tuple[int, ...] | None, str | None]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
 class Kept:
     listings: Listings | None  # None: nothing kept under the list clock
     ranking: Ranking | None
+    list_clock: int | None = None
 
 
 # (database alias, name; clock value) and what is kept under it, one of each kind
@@ -130,7 +137,7 @@ def kept_now() -> Kept:
             if _ranking is None or _ranking[0] != key:
                 _ranking = (key, Ranking())
             ranking = _ranking[1]
-    return Kept(listings=listings, ranking=ranking)
+    return Kept(listings=listings, ranking=ranking, list_clock=clocks.get(LIST_CLOCK))
 
 
 def forget() -> None:
@@ -260,3 +267,24 @@ def signed_read(pks: Iterable[int], kept: Kept) -> dict[int, Signed | None]:
         return signed
 
     return _read(pks, kept.ranking.signed if kept.ranking else None, load)
+
+
+def eligible_read(
+    constraints: tuple[Any, ...],
+    kept: Kept,
+    load: Callable[[], tuple[list[int] | None, str | None]],
+) -> tuple[list[int] | None, str | None]:
+    """The models that meet a need's hard constraints (`constraints`, a key of their values),
+    as `load` decides them, kept under both clocks: they depend on listings, their facets and
+    their offers. At most ELIGIBLE_KEPT sets are kept. The list is the caller's own."""
+    if kept.ranking is None or kept.list_clock is None:
+        return load()
+    store = kept.ranking.eligible
+    key = (kept.list_clock, constraints)
+    found = store.get(key)
+    if found is None:
+        eligible, impossible = load()
+        found = (None if eligible is None else tuple(eligible), impossible)
+        if len(store) < ELIGIBLE_KEPT:
+            store[key] = found
+    return (None if found[0] is None else list(found[0])), found[1]

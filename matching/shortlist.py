@@ -161,13 +161,15 @@ def shortlist(
     limit: int,
     need: str,
     required: Required,
+    registry: Kept | None = None,
 ) -> Shortlist:
     """The top `limit` + 1 models to show (the one after the shown is there for the last shown
     one to be compared with), with the tie bands they lie in."""
     available = len(index) if rows is None else len(rows)
     depth = max(SEARCH_DEPTH, 8 * limit)
     names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
-    listings = kept_now()
+    # What this process keeps of the registry as it is now (resolve reads it once).
+    listings = registry if registry is not None else kept_now()
     while True:
         hits, weakest = index.search_rows(
             query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD

@@ -1,6 +1,7 @@
 """The ranking clock: the database moves RegistryClock "ranking" on every write to the rows a
 resolve reads of the models it ranks and shows besides their listings (registry_capability:
 texts, outcomes and probe counts; registry_providerendpoint: offers, prices, probe status;
+registry_artifactfacet: the modalities a need's constraints select by;
 passports_passportversion: the signed versions an answer shows), as migration 0008 moves
 "listings" for registry_artifact and registry_trust, and for the same reasons: no code path
 can forget it, and each write sets a fresh random value. matching/listings.py keeps what a
@@ -17,7 +18,12 @@ from typing import Any
 from django.db import migrations
 
 CLOCK = "ranking"
-TABLES = ("registry_capability", "registry_providerendpoint", "passports_passportversion")
+TABLES = (
+    "registry_capability",
+    "registry_providerendpoint",
+    "registry_artifactfacet",
+    "passports_passportversion",
+)
 TICK_SQLITE = (
     "INSERT INTO registry_registryclock (name, value) "
     f"VALUES ('{CLOCK}', random() & 9223372036854775807) "

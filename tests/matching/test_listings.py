@@ -14,7 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from matching import listings
 from passports.models import PassportVersion
 from passports.services import passport_publish
-from registry.models import Artifact, Capability, ProviderEndpoint, RegistryClock, Trust, clock_read
+from registry.models import (
+    Artifact,
+    ArtifactFacet,
+    Capability,
+    ProviderEndpoint,
+    RegistryClock,
+    Trust,
+    clock_read,
+)
 
 MAVERICK = "meta-llama-llama-4-maverick"
 SCOUT = "meta-llama-llama-4-scout"
@@ -120,13 +128,14 @@ def test_written_capabilities_offers_and_versions_are_shown_from_the_next_resolv
     assert after["lastVerified"] == new.version.signed_at
 
 
-TABLE_WRITES: dict[str, Callable[[], Any]] = {
-    "capability": lambda: Capability.objects.update(probe_runs=1),
-    "endpoint": lambda: ProviderEndpoint.objects.filter(pk=-1).delete(),
-    "raw SQL on versions": lambda: _raw(
-        "UPDATE passports_passportversion SET signed_at = signed_at"
-    ),
-}
+def _endpoint() -> None:
+    ProviderEndpoint.objects.create(
+        artifact=Artifact.objects.get(slug=SCOUT),
+        source="openrouter",
+        source_key="acme/scout",
+        provider="Acme",
+        model_name="scout",
+    )
 
 
 def _raw(sql: str) -> None:
@@ -134,16 +143,21 @@ def _raw(sql: str) -> None:
         cursor.execute(sql)
 
 
+TABLE_WRITES: dict[str, Callable[[], Any]] = {
+    "capability update": lambda: Capability.objects.update(probe_runs=1),
+    "endpoint insert": _endpoint,
+    "facet delete": lambda: ArtifactFacet.objects.filter(kind="input_modality").delete(),
+    "raw SQL on versions": lambda: _raw(
+        "UPDATE passports_passportversion SET signed_at = signed_at"
+    ),
+}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", list(TABLE_WRITES))
 def test_each_ranked_table_moves_the_ranking_clock(seeds: list[str], kind: str) -> None:
     before = clock_read("ranking")
     TABLE_WRITES[kind]()
-    if kind == "endpoint" and connection.vendor == "sqlite":
-        # Row triggers: a statement that touches no row moves nothing (nothing changed).
-        assert clock_read("ranking") == before
-        ProviderEndpoint.objects.update(provider="x")
-        return
     assert clock_read("ranking") != before
 
 
@@ -176,3 +190,60 @@ def test_kept_reads_stop_at_the_limit(seeds: list[str], monkeypatch: pytest.Monk
     assert sorted(names) == pks
     assert kept.listings.names == names  # names have no limit
     assert listings.names_prefill() == 3
+
+
+LIQUID = "liquid-lfm-2-24b-a2b"
+
+
+def _eligible(required: Any) -> tuple[list[str], int]:
+    """(the slugs meeting `required`, how many queries deciding them took besides the clocks)"""
+    from matching.resolve import _eligible_artifacts
+
+    with CaptureQueriesContext(connection) as captured:
+        eligible, impossible = _eligible_artifacts(required)
+    assert impossible is None and eligible is not None
+    slugs = sorted(Artifact.objects.filter(pk__in=eligible).values_list("slug", flat=True))
+    return slugs, sum("registry_registryclock" not in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.django_db
+def test_eligible_models_are_kept_until_a_facet_an_offer_or_a_listing_is_written(
+    seeds: list[str],
+) -> None:
+    from decimal import Decimal
+
+    from matching.constraints import Required
+    from matching.resolve import _eligible_artifacts
+
+    image = Required(input_modalities=["image"])
+    assert _eligible(image) == ([MAVERICK, SCOUT], 2)  # is there such a facet; who has it
+    assert _eligible(image) == ([MAVERICK, SCOUT], 0)
+    ArtifactFacet.objects.create(
+        artifact=Artifact.objects.get(slug=LIQUID), kind="input_modality", value="image"
+    )
+    assert _eligible(image) == ([LIQUID, MAVERICK, SCOUT], 2)
+
+    free = Required(variant="free")
+    for _ in range(2):
+        assert _eligible_artifacts(free) == ([], "no registered model has a 'free' offer")
+    ProviderEndpoint.objects.create(
+        artifact=Artifact.objects.get(slug=SCOUT),
+        source="openrouter",
+        source_key="acme/scout:free",
+        provider="Acme",
+        model_name="scout",
+        variant="free",
+        free=True,
+        prompt_price_per_1m=Decimal("0"),
+    )
+    assert _eligible(free) == ([SCOUT], 2)  # is there such an offer; the offers that fit
+    assert _eligible(free) == ([SCOUT], 0)
+    # Seeded listings state no price: unknown passes a ceiling, and the same ceiling
+    # written another way is the same constraint.
+    assert _eligible(Required(max_prompt_price=Decimal("0.01")))[0] == [LIQUID, MAVERICK, SCOUT]
+    assert _eligible(Required(max_prompt_price=Decimal("0.010")))[1] == 0
+
+    open_weights = Required(open_weights=True)
+    before = _eligible(open_weights)[0]
+    Artifact.objects.filter(slug=MAVERICK).update(open_weights=MAVERICK not in before)
+    assert _eligible(open_weights)[0] == sorted(set(before) ^ {MAVERICK})

@@ -356,4 +356,4 @@ def test_an_answer_reads_only_the_columns_it_shows(seeds: list[str], model: Any,
         second = resolve(api, "read a bar chart image and explain the trend")
     assert [r["artifact"] for r in second["resolved"]] == [first["artifact"]]
     assert [q["sql"] for q in again.captured_queries if _LISTING_READ in q["sql"]] == []
-    assert len(again.captured_queries) == 5  # the constraints, the clocks and the log
+    assert len(again.captured_queries) == 3  # the clocks, the index's clock and the log
