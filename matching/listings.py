@@ -85,6 +85,9 @@ class Listings:
 
     names: dict[int, tuple[str, str]] = field(default_factory=dict)  # (slug, family key)
     shown: dict[int, Artifact] = field(default_factory=dict)  # SHOWN_FIELDS and trust
+    # By whether the need asks for routers: the listings a resolve does not return unasked
+    # (resolve._hidden_artifacts).
+    hidden: dict[bool, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -288,3 +291,14 @@ def eligible_read(
         if len(store) < ELIGIBLE_KEPT:
             store[key] = found
     return (None if found[0] is None else list(found[0])), found[1]
+
+
+def hidden_read(routers: bool, kept: Kept, load: Callable[[], list[int]]) -> list[int]:
+    """The listings a resolve leaves out unasked (merged ones, and routers unless `routers`),
+    as `load` reads them, kept under the list clock. The list is the caller's own."""
+    if kept.listings is None:
+        return load()
+    found = kept.listings.hidden.get(routers)
+    if found is None:
+        found = kept.listings.hidden[routers] = tuple(load())
+    return list(found)

@@ -21,7 +21,7 @@ from .answer import results_build, ties_build
 from .constraints import ROUTER_TYPE, FilterError, Required, apply_filters, read_constraints
 from .embeddings import Embedder, get_embedder
 from .indexing import current_index
-from .listings import Kept, eligible_read, kept_now
+from .listings import Kept, eligible_read, hidden_read, kept_now
 from .models import ResolveLog
 from .offers import ENDPOINT_FIELDS, Offer, offer_allowed, offer_meets
 from .preferences import PreferenceError, prefer_parse
@@ -257,8 +257,14 @@ def _eligible_decide(required: Required) -> tuple[list[int] | None, str | None]:
     return list(artifacts.values_list("pk", flat=True)), None
 
 
-def _hidden_artifacts(required: Required) -> list[int]:
-    """Listings a resolve never returns unasked: merged ones, and routers unless the need asks."""
+def _hidden_artifacts(required: Required, kept: Kept) -> list[int]:
+    """Listings a resolve never returns unasked: merged ones, and routers unless the need asks
+    (kept under the list clock: listings.hidden_read)."""
+    return hidden_read(required.routers, kept, lambda: _hidden_decide(required))
+
+
+def _hidden_decide(required: Required) -> list[int]:
+    """_hidden_artifacts from the database."""
     listings = Artifact.objects.order_by()  # a compound query's parts take no ORDER BY
     hidden = listings.filter(merged_into__isnull=False).values_list("pk", flat=True)
     if not required.routers:
@@ -309,7 +315,7 @@ def resolve(
                 answer["noMatch"] = "no registered model meets the constraints: " + "; ".join(
                     required.checks()
                 )
-        elif hidden := _hidden_artifacts(required):
+        elif hidden := _hidden_artifacts(required, kept):
             rows = index.rows_without_artifacts(hidden)
         if answer["noMatch"] is None:
             query = embedder.encode([answer["readAs"]])[0]

@@ -247,3 +247,24 @@ def test_eligible_models_are_kept_until_a_facet_an_offer_or_a_listing_is_written
     before = _eligible(open_weights)[0]
     Artifact.objects.filter(slug=MAVERICK).update(open_weights=MAVERICK not in before)
     assert _eligible(open_weights)[0] == sorted(set(before) ^ {MAVERICK})
+
+
+@pytest.mark.django_db
+def test_hidden_listings_are_kept_until_a_listing_is_written(seeds: list[str]) -> None:
+    from matching.constraints import Required
+    from matching.resolve import _hidden_artifacts
+
+    def hidden(routers: bool) -> tuple[list[int], int]:
+        kept = listings.kept_now()
+        with CaptureQueriesContext(connection) as captured:
+            found = _hidden_artifacts(Required(routers=routers), kept)
+        return found, len(captured.captured_queries)
+
+    assert hidden(False) == ([], 1)
+    assert hidden(False) == ([], 0)
+    Artifact.objects.filter(slug=LIQUID).update(type="router")
+    liquid = Artifact.objects.get(slug=LIQUID).pk
+    assert hidden(False) == ([liquid], 1)
+    assert hidden(False) == ([liquid], 0)
+    assert hidden(True) == ([], 1)  # a need that asks for routers hides merged ones only
+    assert hidden(True) == ([], 0)
