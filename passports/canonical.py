@@ -70,12 +70,23 @@ class Json:
     so canonicalising it needs no second walk.
 
     Ordered: plain, and every object holds its members in RFC 8785 order already
-    (read_json(ordered=True) reads them so), so jcs.dumps_ordered writes it as it is.
+    (read_json(ordered=True) reads them so where the stdlib reads the text), so
+    jcs.dumps_ordered writes it as it is.
+
+    Sortable: plain, and every key lies below U+D000, where sorting by UTF-8 bytes is RFC
+    8785's order (read_json(ordered=True) reads such a value where orjson reads the text),
+    so jcs.dumps_sorted writes it, members in whatever order they are.
     """
 
     value: Any
     plain: bool
     ordered: bool = False
+    sortable: bool = False
+
+    @property
+    def quick(self) -> bool:
+        """Canonical bytes in one encode in C (ordered or sortable)."""
+        return self.ordered or self.sortable
 
 
 def parse_json(
@@ -97,9 +108,9 @@ def read_json(
 ) -> Json:
     """`parse_json`, also telling whether the value is plain (see Json).
 
-    `ordered`: for a document to verify, whose member order does not matter, objects
-    come back with their members in RFC 8785 order when the text allows (passports.ordered);
-    then Json.ordered is true. Accepts and refuses exactly what read_json does.
+    `ordered`: for a document to verify, whose member order does not matter: read so that
+    its canonical bytes are one encode in C when the text allows (passports.ordered); then
+    Json.ordered or Json.sortable is true. Accepts and refuses exactly what read_json does.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
@@ -111,7 +122,7 @@ def read_json(
         # needed (a BOM, which the text loses below, it refuses: the stdlib's way reads it).
         value = read_sorted(raw, max_depth)
         if value is not None:
-            return Json(value, plain=True, ordered=True)
+            return Json(value, plain=True, sortable=True)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -401,11 +412,14 @@ def canonical_bytes(value: Any) -> bytes:
         raise DocumentError(f"cannot canonicalise: {exc}", code="not_canonicalisable") from exc
 
 
-def signed_bytes(passport: dict[str, Any], *, plain: bool = False, ordered: bool = False) -> bytes:
+def signed_bytes(
+    passport: dict[str, Any], *, plain: bool = False, ordered: bool = False, sortable: bool = False
+) -> bytes:
     """The bytes a passport's signature covers: the passport object without `signature`.
 
     `plain`: read_json found the passport plain (see Json), so no walk is needed;
-    `ordered`: its objects are in RFC 8785 member order too, so no sort either.
+    `ordered`: its objects are in RFC 8785 member order too, so no sort either;
+    `sortable`: its keys all lie below U+D000, so orjson's sort is RFC 8785's.
     """
     if not isinstance(passport, dict):
         raise DocumentError("passport must be an object", field="passport")
@@ -415,6 +429,8 @@ def signed_bytes(passport: dict[str, Any], *, plain: bool = False, ordered: bool
         try:
             if ordered:
                 return jcs.dumps_ordered(unsigned)
+            if sortable:
+                return jcs.dumps_sorted(unsigned)
             return jcs.dumps_plain(unsigned)
         except ValueError as exc:  # UnicodeEncodeError: a lone surrogate
             raise DocumentError(f"cannot canonicalise: {exc}", code="not_canonicalisable") from exc

@@ -232,6 +232,20 @@ def dumps_ordered(value: Any) -> bytes:
     return _dumps_ordered_stdlib(value)
 
 
+def dumps_sorted(value: Any) -> bytes:
+    """`dumps` of a plain value (see dumps_plain) whose keys all lie below U+D000, members
+    in any order: orjson writes it with its members sorted by their UTF-8 bytes, which for
+    such keys is code point order and RFC 8785's UTF-16 order alike (passports.ordered's
+    quick read gives such values). The same bytes as dumps_ordered of the value with its
+    members in that order; what orjson declines, dumps_plain writes (sorted the same)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass
+    return dumps_plain(value)
+
+
 def dumps(value: Any) -> bytes:
     """RFC 8785 canonical bytes of `value`: exactly `rfc8785.dumps(value)`, errors included."""
     try:

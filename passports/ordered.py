@@ -1,20 +1,23 @@
-"""The quickest read of a document to verify: JSON whose objects come back with their
-members already in RFC 8785 order, so its canonical bytes are one encode in C
-(jcs.dumps_ordered), with no walk to prepare them.
+"""The quickest read of a document to verify: JSON whose canonical bytes are one encode in
+C, with no walk to prepare them.
 
 A text with no escape and no character at or past U+D000 (most documents: every served
-passport so far) is read by orjson, members sorted by orjson itself, with no Python
-call per object: parse, write sorted (OPT_SORT_KEYS: code point order, which is RFC
-8785's below U+D800), parse that again, members now in order. A duplicate key is
-found by counting colons: without an escape each string's characters are its bytes,
-so the text holds one colon per member written plus those inside strings, and the
-sorted bytes one per member kept plus the same strings' colons: fewer means a member
-was dropped. Floats are made by orjson's parser (correctly rounded, as float() is: the
-tests compare them on 10,000 of RFC 8785's number lines) and written back with
-shortest round-trip digits, so the second parse gives the same floats.
+passport so far) is read by orjson, with no Python call per object (read_sorted): its
+value, members in the document's order, whose every key lies below U+D000, where
+sorting by UTF-8 bytes (orjson's OPT_SORT_KEYS) is RFC 8785's order: jcs.dumps_sorted
+writes its canonical bytes. A duplicate key is found by writing it sorted once and
+counting colons: without an escape each string's characters are its bytes, so the text
+holds one colon per member written plus those inside strings, and the written bytes one
+per member kept plus the same strings' colons: fewer means a member was dropped. Floats
+are made by orjson's parser (correctly rounded, as float() is: the tests compare them on
+10,000 of RFC 8785's number lines). An earlier version parsed the sorted bytes again, for
+members in RFC 8785 order: 36 µs of a 29 kB document's verify, for an order that only
+the writer needs.
 
-Any other text, or one orjson refuses, is read by the stdlib's C parser, with one
-Python hook: each object's members are sorted, and a duplicate key raises. Everything
+Any other text, or one orjson refuses, is read by the stdlib's C parser (read_ordered),
+objects with their members already in RFC 8785 order, so jcs.dumps_ordered writes them
+as they are, with one Python hook: each object's members are sorted, and a duplicate key
+raises. Everything
 else is checked where it is cheapest, and raises at the first doubt:
 - over the bytes, before the parse (one C pass: bytes.translate): a run of
   _LONG_DIGITS digits (a number the strict parse may refuse for its length), and
@@ -96,7 +99,8 @@ def read_sorted(raw: bytes, max_depth: int) -> Any | None:
     """The quick way (orjson, when jcs found it installed; see the module's docstring), on
     the bytes before they are decoded: orjson refuses what is not UTF-8, and takes no
     text holding a character past U+D000, where Python's decoder and orjson's could
-    part. None where read_ordered, the stdlib's way, must decide."""
+    part. The value, members in the text's order and every key below U+D000 (for
+    jcs.dumps_sorted); None where read_ordered, the stdlib's way, must decide."""
     orjson = jcs.orjson
     if orjson is None or b"\\" in raw:
         return None
@@ -104,10 +108,10 @@ def read_sorted(raw: bytes, max_depth: int) -> Any | None:
     if _LONG_DIGITS in classes or b"\xff" in classes:
         return None
     try:
-        written = orjson.dumps(orjson.loads(raw), option=orjson.OPT_SORT_KEYS)
+        value = orjson.loads(raw)
+        written = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
         if written.count(b":") != raw.count(b":"):
             return None  # a duplicate key: a member was dropped
-        value = orjson.loads(written)
         _check(value, max_depth)
     except (_Doubt, orjson.JSONDecodeError, orjson.JSONEncodeError):
         return None

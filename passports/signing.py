@@ -164,15 +164,16 @@ def verify_document(document: Any, keys: Mapping[str, PublishedKey]) -> Verdict:
     spares canonicalisation a walk when the value is plain.
     Raises DocumentError only when `document` is not a passport document at all.
     """
-    plain = ordered = False
+    plain = ordered = sortable = False
     if type(document) is Json:
-        document, plain, ordered = document.value, document.plain, document.ordered
+        plain, ordered, sortable = document.plain, document.ordered, document.sortable
+        document = document.value
     passport = _passport_of(document)
     return _verify(
         passport,
         passport.get("signature"),
         keys,
-        lambda: signed_bytes(passport, plain=plain, ordered=ordered),
+        lambda: signed_bytes(passport, plain=plain, ordered=ordered, sortable=sortable),
     )
 
 

@@ -238,14 +238,25 @@ def in_member_order(value: Any) -> bool:
     return True
 
 
+def quick_bytes(parsed: Any) -> bytes:
+    """The canonical bytes of what the ordered read vouched for, by the writer it names."""
+    if parsed.ordered:
+        return jcs.dumps_ordered(parsed.value)
+    assert parsed.sortable
+    return jcs.dumps_sorted(parsed.value)
+
+
 @pytest.mark.parametrize("name", JCS_NAMES)
 def test_jcs_vectors_through_the_ordered_read(name: str) -> None:
     expected = (VECTORS / "output" / f"{name}.json").read_bytes()
     parsed = read_json((VECTORS / "input" / f"{name}.json").read_bytes(), ordered=True)
     assert jcs.dumps(parsed.value) == expected
+    if parsed.quick:
+        assert quick_bytes(parsed) == expected
     if parsed.ordered:
-        assert jcs.dumps_ordered(parsed.value) == expected
         assert jcs._dumps_ordered_stdlib(parsed.value) == expected
+    if parsed.sortable:
+        assert jcs.dumps_plain(parsed.value) == expected  # what dumps_sorted falls back to
 
 
 def test_jcs_vectors_the_ordered_read_takes() -> None:
@@ -253,7 +264,7 @@ def test_jcs_vectors_the_ordered_read_takes() -> None:
     (`structures` 56.0), floats ECMAScript writes otherwise (`values` 1E30) or keys past
     U+D800 (`weird`), and take the usual path."""
     taken = {
-        name: read_json((VECTORS / "input" / f"{name}.json").read_bytes(), ordered=True).ordered
+        name: read_json((VECTORS / "input" / f"{name}.json").read_bytes(), ordered=True).quick
         for name in JCS_NAMES
     }
     assert taken == {
@@ -276,12 +287,18 @@ def test_every_character_is_written_as_the_reference_writes_it() -> None:
     readable = {"all": every[1:]}  # read_json refuses a NUL (test_canonical.py)
     text = json.dumps(readable, ensure_ascii=False)
     parsed = read_json(text, ordered=True, max_bytes=len(text) * 4)
-    assert parsed.ordered
+    assert parsed.ordered  # characters past U+D000: the stdlib's way
     assert jcs.dumps_ordered(parsed.value) == rfc8785.dumps(readable)
     below = {chr(c): chr(c) for c in range(0xD800) if c != 0}
     parsed = read_json(json.dumps(below), ordered=True, max_bytes=2**22)
-    assert parsed.ordered
-    assert jcs.dumps_ordered(parsed.value) == rfc8785.dumps(below)
+    assert parsed.quick
+    assert quick_bytes(parsed) == rfc8785.dumps(below)
+    # Every key below U+D000 that needs no escape, in reverse order: orjson's way, its
+    # writer sorting them.
+    below = {chr(c): chr(c) for c in reversed(range(0x20, 0xD000)) if chr(c) not in '"\\'}
+    parsed = read_json(json.dumps(below, ensure_ascii=False), ordered=True, max_bytes=2**22)
+    assert parsed.sortable and not parsed.ordered
+    assert jcs.dumps_sorted(parsed.value) == rfc8785.dumps(below)
 
 
 def test_the_number_lines_the_ordered_read_takes_are_written_as_the_rfc_says() -> None:
@@ -291,11 +308,11 @@ def test_the_number_lines_the_ordered_read_takes_are_written_as_the_rfc_says() -
     for value, expected in number_lines():
         parsed = read_json(f'{{"n":[{repr(value)}]}}', ordered=True)
         plain = value.is_integer() is False and 1e-4 <= abs(value) < 1e16
-        if parsed.ordered != plain:
+        if parsed.quick != plain:
             wrong += 1
-        if parsed.ordered:
+        if parsed.quick:
             taken += 1
-            if jcs.dumps_ordered(parsed.value) != f'{{"n":[{expected}]}}'.encode():
+            if quick_bytes(parsed) != f'{{"n":[{expected}]}}'.encode():
                 wrong += 1
     assert (wrong, taken) == (0, 321)  # the rest are integral, tiny or huge
 
@@ -341,11 +358,11 @@ def test_the_ordered_read_vouches_only_for_what_it_can(text: str, ordered: bool)
         assert ordered is False
         return
     parsed = read_json(text, ordered=True)
-    assert parsed.ordered is ordered
+    assert parsed.quick is ordered
     if ordered:
         assert parsed.plain is True
-        assert in_member_order(parsed.value)
-        assert jcs.dumps_ordered(parsed.value) == rfc8785.dumps(json.loads(text))
+        assert not parsed.ordered or in_member_order(parsed.value)
+        assert quick_bytes(parsed) == rfc8785.dumps(json.loads(text))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -368,10 +385,13 @@ def test_ordered_read_canonicalises_as_the_reference_on_generated_documents(
         assert in_member_order(parsed.value)
         assert jcs.dumps_ordered(parsed.value) == expected
         assert jcs._dumps_ordered_stdlib(parsed.value) == expected
+    if parsed.sortable:
+        assert jcs.dumps_sorted(parsed.value) == expected
+        assert jcs.dumps_plain(parsed.value) == expected
     passport = {"signature": "x", "body": parsed.value}
-    assert signed_bytes(passport, plain=parsed.plain, ordered=parsed.ordered) == signed_bytes(
-        passport
-    )
+    assert signed_bytes(
+        passport, plain=parsed.plain, ordered=parsed.ordered, sortable=parsed.sortable
+    ) == signed_bytes(passport)
 
 
 def test_the_offline_verifier_leaves_pydantic_core_unloaded(tmp_path: Path) -> None:
@@ -385,7 +405,7 @@ def test_the_offline_verifier_leaves_pydantic_core_unloaded(tmp_path: Path) -> N
         "from passports.canonical import read_json, signed_bytes\n"
         "import passports.verify\n"
         f"parsed = read_json(open({str(path)!r}, 'rb').read(), ordered=True)\n"
-        "print(parsed.ordered, signed_bytes(parsed.value['passport'], plain=True, ordered=True)"
+        "print(parsed.sortable, signed_bytes(parsed.value['passport'], plain=True, sortable=True)"
         ".decode(), 'pydantic_core' in sys.modules)\n"
     )
     result = subprocess.run(
