@@ -10,9 +10,11 @@ change a few times a day.
 
 - The list clock, RegistryClock "listings", moves on every write to registry_artifact and
   registry_trust (migration 0008); the ranking clock, "ranking", on every write to
-  registry_capability, registry_providerendpoint and passports_passportversion (migration
-  0009). Triggers move them, each time to a fresh random value (0008 says why), so what is
-  kept under a clock value was read from exactly the rows written before it.
+  registry_capability, registry_providerendpoint, registry_artifactfacet and
+  passports_passportversion (migration 0009, SQLite only: on PostgreSQL that clock's lock
+  deadlocked concurrent rounds, and until it has a lock-free one nothing is kept under it
+  there). Triggers move them, each time to a fresh random value (0008 says why), so what
+  is kept under a clock value was read from exactly the rows written before it.
 - A resolve reads both clocks in one query (kept_now); what it reads from the database is
   added under their values. Only the latest values' are kept: a write drops what its clock
   keeps, and the next resolves read again what they rank.
@@ -40,7 +42,7 @@ from registry.models import Artifact, Capability, ProviderEndpoint, clocks_read
 
 from .offers import ENDPOINT_FIELDS, Offer
 
-RANKING_CLOCK = "ranking"  # moved by the triggers of migration 0009
+RANKING_CLOCK = "ranking"  # moved by the triggers of migration 0009 (SQLite only)
 KEPT_LIMIT = 10_000
 ELIGIBLE_KEPT = 256  # sets of models meeting a need's constraints (eligible_read)
 # What an answer shows of a model and ranks it by (shortlist._tie_facts): not the full rows,

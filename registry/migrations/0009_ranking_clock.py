@@ -7,10 +7,19 @@ passports_passportversion: the signed versions an answer shows), as migration 00
 can forget it, and each write sets a fresh random value. matching/listings.py keeps what a
 resolve reads of these rows under it.
 
-The same rules as 0008's hold: SQLite gets row triggers, PostgreSQL statement triggers
-(TRUNCATE included) BEFORE the statement; a later migration that remakes one of these
-tables on SQLite must run `triggers_create` again (tests/registry/test_ranking_clock.py
-fails if it does not). Other databases get no triggers, and nothing is kept there.
+SQLite only: row triggers, as 0008's (one writer at a time, so a clock row cannot be
+part of a deadlock); a later migration that remakes one of these tables on SQLite must run
+`triggers_create` again (tests/matching/test_listings.py fails if it does not).
+
+Not on PostgreSQL. 0008's statement triggers take the clock row's lock before the
+statement, which holds for registry_artifact and registry_trust because their writers
+take it under the artifacts' row locks, in one order. These four tables are written
+outside those locks too, and the same lock taken on them deadlocked a matching round and
+a probe round run side by side (tests/registry/test_refresh.py, on PostgreSQL, in CI).
+A clock there needs no lock at all (a sequence, moved
+at the statement and again at commit, and kept nothing by a transaction that wrote);
+until then PostgreSQL has no ranking clock, and matching/listings.py keeps nothing
+under it there: those rows are read per resolve, as before.
 """
 
 from typing import Any
@@ -29,56 +38,26 @@ TICK_SQLITE = (
     f"VALUES ('{CLOCK}', random() & 9223372036854775807) "
     "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
 )
-TICK_POSTGRESQL = (
-    "INSERT INTO registry_registryclock (name, value) "
-    f"VALUES ('{CLOCK}', floor(random() * 9223372036854775807)::bigint) "
-    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-)
-FUNCTION = "registry_ranking_clock_tick"
 
 
 def triggers_create(apps: Any, schema_editor: Any) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        statements = [
-            f"CREATE TRIGGER IF NOT EXISTS {table}_ranking_clock_{operation.lower()} "
-            f"AFTER {operation} ON {table} FOR EACH ROW BEGIN {TICK_SQLITE}; END"
-            for table in TABLES
-            for operation in ("INSERT", "UPDATE", "DELETE")
-        ]
-        tick = TICK_SQLITE
-    elif vendor == "postgresql":
-        statements = [
-            f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {TICK_POSTGRESQL}; RETURN NULL; END $$",
-            *(f"DROP TRIGGER IF EXISTS {t}_ranking_clock ON {t}" for t in TABLES),
-            *(
-                f"CREATE TRIGGER {t}_ranking_clock "
-                f"BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
-                for t in TABLES
-            ),
-        ]
-        tick = TICK_POSTGRESQL
-    else:
+    if schema_editor.connection.vendor != "sqlite":
         return
-    for statement in statements:
-        schema_editor.execute(statement)
-    schema_editor.execute(tick)
+    for table in TABLES:
+        for operation in ("INSERT", "UPDATE", "DELETE"):
+            schema_editor.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_ranking_clock_{operation.lower()} "
+                f"AFTER {operation} ON {table} FOR EACH ROW BEGIN {TICK_SQLITE}; END"
+            )
+    schema_editor.execute(TICK_SQLITE)
 
 
 def triggers_drop(apps: Any, schema_editor: Any) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for table in TABLES:
-            for operation in ("insert", "update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_ranking_clock_{operation}")
-    elif vendor == "postgresql":
-        for table in TABLES:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_ranking_clock ON {table}")
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
-    else:
+    if schema_editor.connection.vendor != "sqlite":
         return
+    for table in TABLES:
+        for operation in ("insert", "update", "delete"):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_ranking_clock_{operation}")
     schema_editor.execute(f"DELETE FROM registry_registryclock WHERE name = '{CLOCK}'")
 
 
