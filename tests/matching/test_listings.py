@@ -41,6 +41,18 @@ KEPT_READS = (
 )
 
 
+def endpoint(slug: str, source_key: str, **more: Any) -> ProviderEndpoint:
+    """A new offer of the listing `slug` from the provider Acme."""
+    return ProviderEndpoint.objects.create(
+        artifact=Artifact.objects.get(slug=slug),
+        source="openrouter",
+        source_key=source_key,
+        provider="Acme",
+        model_name=source_key.split("/")[-1],
+        **more,
+    )
+
+
 def resolved(api: Any, intent: str = NEED) -> list[dict[str, Any]]:
     response = api.post("/api/v1/resolve", {"intent": intent}, format="json")
     assert response.status_code == 200, response.content
@@ -110,14 +122,7 @@ def test_written_capabilities_offers_and_versions_are_shown_from_the_next_resolv
     assert after["rank"]["success"] == 0.0125
 
     artifact = Artifact.objects.get(slug=MAVERICK)
-    ProviderEndpoint.objects.create(
-        artifact=artifact,
-        source="openrouter",
-        source_key="acme/maverick",
-        provider="Acme",
-        model_name="maverick",
-        base_url="https://api.acme.example/v1",
-    )
+    endpoint(MAVERICK, "acme/maverick", base_url="https://api.acme.example/v1")
     [after] = resolved(api)
     assert after["offer"]["id"] == "acme/maverick"
     assert after["invocation"]["endpoint"]["baseUrl"] == "https://api.acme.example/v1"
@@ -132,16 +137,6 @@ def test_written_capabilities_offers_and_versions_are_shown_from_the_next_resolv
     assert after["lastVerified"] == new.version.signed_at
 
 
-def _endpoint() -> None:
-    ProviderEndpoint.objects.create(
-        artifact=Artifact.objects.get(slug=SCOUT),
-        source="openrouter",
-        source_key="acme/scout",
-        provider="Acme",
-        model_name="scout",
-    )
-
-
 def _raw(sql: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql)
@@ -149,7 +144,7 @@ def _raw(sql: str) -> None:
 
 TABLE_WRITES: dict[str, Callable[[], Any]] = {
     "capability update": lambda: Capability.objects.update(probe_runs=1),
-    "endpoint insert": _endpoint,
+    "endpoint insert": lambda: endpoint(SCOUT, "acme/scout"),
     "facet delete": lambda: ArtifactFacet.objects.filter(kind="input_modality").delete(),
     "raw SQL on versions": lambda: _raw(
         "UPDATE passports_passportversion SET signed_at = signed_at"
@@ -234,16 +229,7 @@ def test_eligible_models_are_kept_until_a_facet_an_offer_or_a_listing_is_written
     free = Required(variant="free")
     for _ in range(2):
         assert _eligible_artifacts(free) == ([], "no registered model has a 'free' offer")
-    ProviderEndpoint.objects.create(
-        artifact=Artifact.objects.get(slug=SCOUT),
-        source="openrouter",
-        source_key="acme/scout:free",
-        provider="Acme",
-        model_name="scout",
-        variant="free",
-        free=True,
-        prompt_price_per_1m=Decimal("0"),
-    )
+    endpoint(SCOUT, "acme/scout:free", variant="free", free=True, prompt_price_per_1m=Decimal(0))
     assert _eligible(free) == ([SCOUT], 2)  # is there such an offer; the offers that fit
     assert _eligible(free) == ([SCOUT], 0 if RANKED else 2)
     # Seeded listings state no price: unknown passes a ceiling, and the same ceiling
