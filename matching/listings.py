@@ -177,9 +177,14 @@ def _read(
     return found
 
 
+def _names(listings: Any) -> dict[int, tuple[str, str]]:
+    """(slug, family key) by key of the given listings (a queryset), read in chunks."""
+    rows = listings.order_by().values_list("pk", "slug", "family")
+    return {pk: (slug, family or slug) for pk, slug, family in rows.iterator(2000)}
+
+
 def _names_load(pks: list[int]) -> dict[int, tuple[str, str]]:
-    rows = Artifact.objects.filter(pk__in=pks).values_list("pk", "slug", "family")
-    return {pk: (slug, family or slug) for pk, slug, family in rows}
+    return _names(Artifact.objects.filter(pk__in=pks))
 
 
 def names_prefill() -> int:
@@ -189,8 +194,7 @@ def names_prefill() -> int:
     listings = kept_now().listings
     if listings is None:
         return 0
-    rows = Artifact.objects.order_by().values_list("pk", "slug", "family")
-    listings.names.update({pk: (slug, family or slug) for pk, slug, family in rows.iterator(2000)})
+    listings.names.update(_names(Artifact.objects.all()))
     return len(listings.names)
 
 

@@ -23,7 +23,6 @@ from .listings import (
     Kept,
     capabilities_read,
     facts_read,
-    kept_now,
     names_read,
     offers_read,
     shown_read,
@@ -161,7 +160,7 @@ def shortlist(
     limit: int,
     need: str,
     required: Required,
-    registry: Kept | None = None,
+    registry: Kept,
 ) -> Shortlist:
     """The top `limit` + 1 models to show (the one after the shown is there for the last shown
     one to be compared with), with the tie bands they lie in."""
@@ -169,7 +168,7 @@ def shortlist(
     depth = max(SEARCH_DEPTH, 8 * limit)
     names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
     # What this process keeps of the registry as it is now (resolve reads it once).
-    listings = registry if registry is not None else kept_now()
+    listings = registry
     while True:
         hits, weakest = index.search_rows(
             query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
