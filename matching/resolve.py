@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from core.db import write_promptly
 from core.errors import ApplicationError
 from core.time import timestamp
 from registry.models import Artifact, ArtifactFacet, ProviderEndpoint
@@ -206,12 +207,18 @@ def _eligible_artifacts(
     every row they depend on (listings.eligible_read). At 100,000 capabilities deciding a
     price ceiling or a context minimum reads 6,000 to 14,000 keys: 10 to 24 ms."""
     return eligible_read(
-        _constraints(required), kept or kept_now(), lambda: _eligible_decide(required)
+        _constraints(required),
+        kept or kept_now(),
+        lambda among: _eligible_decide(required, among),
     )
 
 
-def _eligible_decide(required: Required) -> tuple[list[int] | None, str | None]:
-    """_eligible_artifacts from the database."""
+def _eligible_decide(
+    required: Required, among: list[int] | None = None
+) -> tuple[list[int] | None, str | None]:
+    """_eligible_artifacts from the database; with `among`, which of those models meet the
+    constraints (listings.eligible_read updates a kept set with it), or the reason none
+    can at all."""
     constrained = bool(
         required.input_modalities
         or required.output_modalities
@@ -252,6 +259,8 @@ def _eligible_decide(required: Required) -> tuple[list[int] | None, str | None]:
         return [], f"no registered model has a {required.variant!r} offer"
     if required.open_weights:
         artifacts = artifacts.filter(open_weights=True)
+    if among is not None:
+        artifacts = artifacts.filter(pk__in=among)
     if required.offer_constrained:
         return _offers_fitting(artifacts, required), None
     return list(artifacts.values_list("pk", flat=True)), None
@@ -344,21 +353,23 @@ def resolve(
                     f"{similarity:.2f}, threshold {ranking.NO_MATCH_THRESHOLD:.2f})"
                 )
     answer["resolved"] = results
-    ResolveLog.objects.create(
-        resolve_id=resolve_id,
-        intent=request.intent,
-        required=required.as_dict(),
-        results=[
-            {
-                "slug": r["artifact"]["slug"],
-                "capability_id": r["capability"]["id"],
-                "confidence": r["matchConfidence"],
-                "matched_text": r["rank"]["matchedText"],
-            }
-            for r in results
-        ],
-        no_match=answer["noMatch"] or "",
-        client_key=client_key,
+    write_promptly(
+        lambda: ResolveLog.objects.create(
+            resolve_id=resolve_id,
+            intent=request.intent,
+            required=required.as_dict(),
+            results=[
+                {
+                    "slug": r["artifact"]["slug"],
+                    "capability_id": r["capability"]["id"],
+                    "confidence": r["matchConfidence"],
+                    "matched_text": r["rank"]["matchedText"],
+                }
+                for r in results
+            ],
+            no_match=answer["noMatch"] or "",
+            client_key=client_key,
+        )
     )
     # Outcomes are counted on a cadence (OUTCOMES_INTERVAL_SECONDS, Celery beat), not
     # after each resolve: a passport gets at most one version from them per round.

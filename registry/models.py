@@ -418,6 +418,43 @@ class RegistryClock(models.Model):
         return f"{self.name}={self.value}"
 
 
+class ArtifactTouch(models.Model):
+    """The last write of each kind to a model's rows that a resolve reads, as a position in
+    the order of writes: the value of RegistryClock "touches" it took. SQLite's triggers
+    write it (migration 0011), leaving out updates of columns no resolve reads (a round's
+    match counts, a content digest); matching/listings.py reads the models written since
+    what it keeps was read, and forgets only what those writes change. Not a foreign key:
+    a deleted model's last write is kept too."""
+
+    class Kind(models.IntegerChoices):
+        LISTING = 1  # registry_artifact
+        TRUST = 2  # registry_trust: the score and probe outcomes
+        CAPABILITY = 3  # registry_capability: texts, outcome and probe counts
+        OFFER = 4  # registry_providerendpoint
+        FACET = 5  # registry_artifactfacet
+        SIGNED = 6  # passports_passportversion
+
+    artifact_id = models.BigIntegerField()
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    seq = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["artifact_id", "kind"], name="touch_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artifact_id}/{self.kind}@{self.seq}"
+
+
+def touched_since(seq: int) -> list[tuple[int, int]]:
+    """(model, ArtifactTouch.Kind) of each write after position `seq` of RegistryClock
+    "touches"."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT artifact_id, kind FROM registry_artifacttouch WHERE seq > %s", [seq])
+        return [(int(pk), int(kind)) for pk, kind in cursor.fetchall()]
+
+
 CAPABILITY_TEXT_FIELDS = frozenset(
     {"name", "description", "intents", "best_for", "categories", "artifact", "position"}
 )
