@@ -145,6 +145,24 @@ def tie_bands(similarities: Sequence[float]) -> list[int]:
     return bands
 
 
+def tie_bands_sorted(similarities: np.ndarray) -> np.ndarray:
+    """tie_bands of similarities already in order, best first (float64), as an array: one
+    step per band (a binary search for where it ends), not per model. A deep search at
+    100,000 capabilities ranks about 9,000 models into a few dozen bands."""
+    count = len(similarities)
+    bands = np.empty(count, dtype=np.int64)
+    descending = -similarities  # ascending, for searchsorted; negation is exact
+    start = band = 0
+    while start < count:
+        floor = float(similarities[start]) - TIE_BAND
+        # The band holds every model from here on that is not below its floor.
+        end = int(np.searchsorted(descending, -floor, side="right"))
+        end = max(end, start + 1)
+        bands[start:end] = band
+        start, band = end, band + 1
+    return bands
+
+
 # Measured evidence counts once there is enough of it; until then a model is neither helped nor
 # hurt (it counts as NEUTRAL_RATE, between a model that mostly works and one that mostly fails).
 MIN_FEEDBACK = 5

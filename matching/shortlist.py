@@ -112,13 +112,18 @@ def _rank(
     need: str,
     wanted: int,
     kept: Kept,
+    columns: tuple[np.ndarray, np.ndarray],
 ) -> tuple[list[int], list[int], int, bool]:
     """The models in order (similarity, then slug) with their tie bands, the band to cut at and
     whether it shows `wanted` families (_cut_band): the order's first bands, up to the cut at
     least. Names are read a few bands at a time until the cut, not for every model that fits:
-    equal similarities share a band, and a band depends on the similarities before it only."""
-    ranked = sorted(similarity, key=lambda pk: -similarity[pk])
-    bands = ranking.tie_bands([similarity[pk] for pk in ranked])
+    equal similarities share a band, and a band depends on the similarities before it only.
+    `columns`: the models and their similarities (Candidates.best_by_model), sorted as
+    arrays (a stable sort: equal similarities keep the order of `similarity`)."""
+    models, best = columns
+    by_similarity = np.argsort(-best, kind="stable")
+    ranked = models[by_similarity].tolist()
+    bands = ranking.tie_bands_sorted(best[by_similarity]).tolist()
     end = 0
     while end < len(ranked):
         end = min(len(ranked), max(2 * end, 8 * wanted, 64))
@@ -174,8 +179,9 @@ def shortlist(
             query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
         )
         candidates = candidates_of(hits, index, query)
-        similarity = candidates.best_of_each_model()
-        order, bands, cut, enough = _rank(similarity, names, need, limit + 1, listings)
+        columns = candidates.best_by_model()
+        similarity = dict(zip(columns[0].tolist(), columns[1].tolist(), strict=True))
+        order, bands, cut, enough = _rank(similarity, names, need, limit + 1, listings, columns)
         family_of = {pk: names[pk][1] for pk in order}
         if not order or depth >= min(available, MAX_SEARCH_DEPTH):
             break

@@ -8,7 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching import ranking
 from matching.constraints import Required, read_constraints
@@ -32,6 +35,27 @@ def test_tie_bands_are_measured_from_the_best_of_each_band() -> None:
         2,
     ]
     assert ranking.tie_bands([]) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(min_value=0.2, max_value=1.0),
+            # Steps of exactly the band's width, and values a float's rounding apart.
+            st.integers(min_value=40, max_value=200).map(lambda n: n * ranking.TIE_BAND),
+            st.sampled_from([0.6, 0.595, 0.5950000000000001, 0.59, 0.5899999999999999]),
+        ),
+        max_size=60,
+    )
+)
+def test_bands_of_sorted_arrays_are_the_bands_of_the_list(values: list[float]) -> None:
+    """shortlist._rank bands thousands of models at once (tie_bands_sorted): the same bands
+    as the loop over the models, for any similarities in order, best first."""
+    ordered = sorted(values, reverse=True)
+    assert ranking.tie_bands_sorted(np.array(ordered, dtype=np.float64)).tolist() == (
+        ranking.tie_bands(ordered)
+    )
 
 
 def _facts(slug: str, **more: Any) -> ranking.TieFacts:
