@@ -53,11 +53,17 @@ def _log() -> Any:
     return ResolveLog.objects.create(resolve_id=uuid.uuid4(), intent="prompt", results=[])
 
 
+def _counted(attempts: list[int]) -> Any:
+    """_log, counting each try in `attempts`."""
+    attempts.append(1)
+    return _log()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_write_waits_for_the_lock_by_trying_again() -> None:
     if not SQLITE:
         attempts: list[int] = []
-        write_promptly(lambda: attempts.append(1) or _log())
+        write_promptly(lambda: _counted(attempts))
         assert (attempts, ResolveLog.objects.count()) == ([1], 1)
         return
     timeout = _busy_timeout()
@@ -95,7 +101,7 @@ def test_a_write_gives_up_at_the_timeout_and_stores_nothing(
 @pytest.mark.django_db
 def test_inside_a_transaction_the_write_is_left_as_it_is() -> None:
     attempts: list[int] = []
-    write_promptly(lambda: attempts.append(1) or _log())
+    write_promptly(lambda: _counted(attempts))
     assert (attempts, ResolveLog.objects.count()) == ([1], 1)
     if SQLITE:
         assert _busy_timeout() == 20_000
