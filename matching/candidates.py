@@ -46,20 +46,14 @@ class Candidates:
     def best_of_each_model(self) -> dict[int, float]:
         """Each model's most similar capability's similarity, the models in the order they
         first appear among the hits (as a loop over them would fill a dict)."""
-        keys, best = self.best_by_model()
-        return dict(zip(keys.tolist(), best.tolist(), strict=True))
-
-    def best_by_model(self) -> tuple[np.ndarray, np.ndarray]:
-        """best_of_each_model as two columns: the models (int64) and their similarities
-        (float64), in the order the models first appear among the hits."""
         artifacts = self.hits.artifacts
         if not len(artifacts):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+            return {}
         order = np.argsort(artifacts, kind="stable")
         keys, starts = np.unique(artifacts[order], return_index=True)
         best = np.maximum.reduceat(self.similarity[order], starts)
         appearance = np.argsort(order[starts])  # a stable sort keeps each model's first hit
-        return keys[appearance].astype(np.int64), best[appearance].astype(np.float64)
+        return dict(zip(keys[appearance].tolist(), best[appearance].tolist(), strict=True))
 
     def of_artifacts(self, artifacts: Collection[int]) -> list[Candidate]:
         """The candidates of these models as objects, in hit order."""

@@ -134,21 +134,15 @@ TIE_BAND = 0.005
 
 def tie_bands(similarities: Sequence[float]) -> list[int]:
     """The band of each model, given their similarities best first (bands numbered from 0)."""
-    bands: list[int] = []
-    floor = None
-    for similarity in similarities:
-        if floor is None or similarity < floor:
-            bands.append(bands[-1] + 1 if bands else 0)
-            floor = similarity - TIE_BAND
-        else:
-            bands.append(bands[-1])
-    return bands
+    return tie_bands_sorted(np.asarray(similarities, dtype=np.float64)).tolist()
 
 
 def tie_bands_sorted(similarities: np.ndarray) -> np.ndarray:
-    """tie_bands of similarities already in order, best first (float64), as an array: one
-    step per band (a binary search for where it ends), not per model. A deep search at
-    100,000 capabilities ranks about 9,000 models into a few dozen bands."""
+    """tie_bands as an array, of similarities best first (float64): a band starts at the
+    first model below the floor of the band before (its first model's similarity less
+    TIE_BAND), so a slope of small steps does not chain into one band. One step per band (a
+    binary search for where it ends), not per model: a deep search at 100,000 capabilities
+    ranks about 9,000 models into a few dozen bands."""
     count = len(similarities)
     bands = np.empty(count, dtype=np.int64)
     descending = -similarities  # ascending, for searchsorted; negation is exact

@@ -112,15 +112,15 @@ def _rank(
     need: str,
     wanted: int,
     kept: Kept,
-    columns: tuple[np.ndarray, np.ndarray],
 ) -> tuple[list[int], list[int], int, bool]:
     """The models in order (similarity, then slug) with their tie bands, the band to cut at and
     whether it shows `wanted` families (_cut_band): the order's first bands, up to the cut at
     least. Names are read a few bands at a time until the cut, not for every model that fits:
     equal similarities share a band, and a band depends on the similarities before it only.
-    `columns`: the models and their similarities (Candidates.best_by_model), sorted as
-    arrays (a stable sort: equal similarities keep the order of `similarity`)."""
-    models, best = columns
+    Sorted as arrays (thousands of models after a deep search); the sort is stable, so equal
+    similarities keep the order of `similarity`."""
+    models = np.fromiter(similarity.keys(), dtype=np.int64, count=len(similarity))
+    best = np.fromiter(similarity.values(), dtype=np.float64, count=len(similarity))
     by_similarity = np.argsort(-best, kind="stable")
     ranked = models[by_similarity].tolist()
     bands = ranking.tie_bands_sorted(best[by_similarity]).tolist()
@@ -179,9 +179,8 @@ def shortlist(
             query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
         )
         candidates = candidates_of(hits, index, query)
-        columns = candidates.best_by_model()
-        similarity = dict(zip(columns[0].tolist(), columns[1].tolist(), strict=True))
-        order, bands, cut, enough = _rank(similarity, names, need, limit + 1, listings, columns)
+        similarity = candidates.best_of_each_model()
+        order, bands, cut, enough = _rank(similarity, names, need, limit + 1, listings)
         family_of = {pk: names[pk][1] for pk in order}
         if not order or depth >= min(available, MAX_SEARCH_DEPTH):
             break

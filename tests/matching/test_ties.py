@@ -51,11 +51,24 @@ def test_tie_bands_are_measured_from_the_best_of_each_band() -> None:
 )
 def test_bands_of_sorted_arrays_are_the_bands_of_the_list(values: list[float]) -> None:
     """shortlist._rank bands thousands of models at once (tie_bands_sorted): the same bands
-    as the loop over the models, for any similarities in order, best first."""
+    as a loop over the models, for any similarities in order, best first."""
     ordered = sorted(values, reverse=True)
     assert ranking.tie_bands_sorted(np.array(ordered, dtype=np.float64)).tolist() == (
-        ranking.tie_bands(ordered)
+        _bands_one_by_one(ordered)
     )
+
+
+def _bands_one_by_one(similarities: list[float]) -> list[int]:
+    """The bands by their definition, one model at a time (the reference)."""
+    bands: list[int] = []
+    floor = None
+    for similarity in similarities:
+        if floor is None or similarity < floor:
+            bands.append(bands[-1] + 1 if bands else 0)
+            floor = similarity - ranking.TIE_BAND
+        else:
+            bands.append(bands[-1])
+    return bands
 
 
 def _facts(slug: str, **more: Any) -> ranking.TieFacts:
