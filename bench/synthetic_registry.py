@@ -92,7 +92,8 @@ def generate(*, capabilities: int, pool_file: Path) -> dict[str, float]:
     from matching.models import TextEmbedding
     from passports.canonical import signed_bytes
     from passports.services import _active_pair, key_generate
-    from registry.models import Artifact, ArtifactFacet, Capability, Source, Trust, clock_tick
+    from registry.clocks import clock_tick
+    from registry.models import Artifact, ArtifactFacet, Capability, Source, Trust
 
     timings: dict[str, float] = {}
     started = time.perf_counter()

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from registry.models import Capability, clock_read
+from registry.clocks import clock_read
+from registry.models import Capability
 
 from .embeddings import MAX_TEXT_CHARS, Embedder, get_embedder
 from .index import CapabilityIndex, prune

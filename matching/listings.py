@@ -48,14 +48,13 @@ from typing import Any, TypeVar
 from django.db import connection
 
 from passports.selectors import latest_versions
+from registry.clocks import clocks_read, touched_since
 from registry.list_page import CLOCKED_VENDORS, LIST_CLOCK
 from registry.models import (
     Artifact,
     ArtifactTouch,
     Capability,
     ProviderEndpoint,
-    clocks_read,
-    touched_since,
 )
 
 from .offers import ENDPOINT_FIELDS, Offer

@@ -14,6 +14,7 @@ from passports.canonical import unsafe_number
 from passports.schema import validate
 
 from . import trust as trust_rules
+from .clocks import clock_tick
 from .documents import (
     CAPABILITY_LIST_KEYS,
     DEFAULT_COMMUNITY,
@@ -29,7 +30,6 @@ from .models import (
     Capability,
     Source,
     Trust,
-    clock_tick,
 )
 from .refresh import artifacts_refresh
 from .submissions import registry_owned

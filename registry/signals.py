@@ -17,7 +17,8 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
-from .models import CAPABILITY_TEXT_FIELDS, Capability, clock_tick
+from .clocks import clock_tick
+from .models import CAPABILITY_TEXT_FIELDS, Capability
 
 # Sent with `slugs` (a list of the slugs written), after the transaction committed.
 passports_written = Signal()

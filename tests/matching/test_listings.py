@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from matching import listings
 from passports.models import PassportVersion
 from passports.services import passport_publish
+from registry.clocks import clock_read
 from registry.models import (
     Artifact,
     ArtifactFacet,
@@ -21,7 +22,6 @@ from registry.models import (
     ProviderEndpoint,
     RegistryClock,
     Trust,
-    clock_read,
 )
 
 MAVERICK = "meta-llama-llama-4-maverick"

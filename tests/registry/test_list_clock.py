@@ -13,8 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry import list_page
+from registry.clocks import clock_read
 from registry.listings import artifact_merge
-from registry.models import Artifact, RegistryClock, Trust, clock_read
+from registry.models import Artifact, RegistryClock, Trust
 
 LIQUID = "liquid-lfm-2-24b-a2b"
 SCOUT = "meta-llama-llama-4-scout"
