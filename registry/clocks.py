@@ -1,5 +1,5 @@
 """RegistryClock and ArtifactTouch, and reading and moving them: what caches in each process
-(the matching index, the list pages, matching/listings.py) go by to know the registry has
+(the matching index, the list pages, matching/listings/) go by to know the registry has
 changed (registry.models imports these models, as the app's own). Plain SQL for the reads a resolve makes: through the ORM, building
 the query cost more than running it."""
 
@@ -26,7 +26,7 @@ class ArtifactTouch(models.Model):
     """The last write of each kind to a model's rows that a resolve reads, as a position in
     the order of writes: the value of RegistryClock "touches" it took. SQLite's triggers
     write it (migration 0011), leaving out updates of columns no resolve reads (a round's
-    match counts, a content digest); matching/listings.py reads the models written since
+    match counts, a content digest); matching/listings/ reads the models written since
     what it keeps was read, and forgets only what those writes change. Not a foreign key:
     a deleted model's last write is kept too."""
 

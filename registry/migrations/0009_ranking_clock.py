@@ -4,7 +4,7 @@ texts, outcomes and probe counts; registry_providerendpoint: offers, prices, pro
 registry_artifactfacet: the modalities a need's constraints select by;
 passports_passportversion: the signed versions an answer shows), as migration 0008 moves
 "listings" for registry_artifact and registry_trust, and for the same reasons: no code path
-can forget it, and each write sets a fresh random value. matching/listings.py keeps what a
+can forget it, and each write sets a fresh random value. matching/listings/ keeps what a
 resolve reads of these rows under it.
 
 SQLite only: row triggers, as 0008's (one writer at a time, so a clock row cannot be
@@ -18,7 +18,7 @@ outside those locks too, and the same lock taken on them deadlocked a matching r
 a probe round run side by side (tests/registry/test_refresh.py, on PostgreSQL, in CI).
 A clock there needs no lock at all (a sequence, moved
 at the statement and again at commit, and kept nothing by a transaction that wrote);
-until then PostgreSQL has no ranking clock, and matching/listings.py keeps nothing
+until then PostgreSQL has no ranking clock, and matching/listings/ keeps nothing
 under it there: those rows are read per resolve, as before.
 """
 

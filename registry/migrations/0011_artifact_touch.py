@@ -1,7 +1,7 @@
 """Which models were written, how, and in what order (SQLite): every write to the rows a
 resolve reads of a model moves RegistryClock "touches" on by one and records that value as
 the model's last write of that kind (ArtifactTouch: its listing, trust, capabilities,
-offers, facets or signed versions). matching/listings.py keeps what resolves read under the
+offers, facets or signed versions). matching/listings/ keeps what resolves read under the
 list and ranking clocks (0008, 0009); with this it forgets only what the writes since
 change, for the models written, not everything. A background round counts a few resolves
 into the capabilities they showed and signs those models' passports: it used to empty every
@@ -12,7 +12,7 @@ content digest, trust components other than the score) writes nothing here. The 
 upper 31 bits are an epoch drawn at random when its row is made (a new database, or the
 row flushed): a process that kept positions of another epoch forgets all it keeps. A
 position means nothing inside a transaction that may be rolled back (its values come
-again); listings.py goes by positions read outside transactions only.
+again); matching/listings/ goes by positions read outside transactions only.
 
 SQLite only, as 0009: row triggers, one writer at a time. The triggers name the columns a
 table has now: a later migration that adds a column to one of these tables, or remakes

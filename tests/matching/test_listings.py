@@ -177,7 +177,7 @@ def test_without_clocks_nothing_is_kept(seeds: list[str], model: Any, api: Any) 
 def test_kept_reads_stop_at_the_limit(seeds: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     pks = sorted(Artifact.objects.values_list("pk", flat=True))
     assert len(pks) == 3
-    monkeypatch.setattr(listings, "KEPT_LIMIT", 2)
+    monkeypatch.setattr(listings.reads, "KEPT_LIMIT", 2)
     kept = listings.kept_now()
     assert kept.listings is not None and (kept.ranking is not None) is RANKED
     assert sorted(listings.shown_read(pks[:2], kept)) == pks[:2]
