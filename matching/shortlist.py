@@ -35,6 +35,9 @@ from .offers import Offer, offer_choose
 # or it has found fewer families than it shows.
 SEARCH_DEPTH = 150
 MAX_SEARCH_DEPTH = 9600
+# Rows the first search fetches, for the steps after the first to take from it (as deep as
+# three steps go; matching.index.deepening).
+FIRST_FETCH = SEARCH_DEPTH * 16
 # Shown capabilities of one model: its best, and up to three in `alternatives`.
 CAPABILITIES_SHOWN = 4
 
@@ -174,23 +177,33 @@ def shortlist(
     names: dict[int, tuple[str, str]] = {}  # artifact -> (slug, family key)
     # What this process keeps of the registry as it is now (resolve reads it once).
     listings = registry
+    search = index.deepening(
+        query, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD, fetch_ahead=FIRST_FETCH
+    )
     while True:
-        hits, weakest = index.search_rows(
-            query, k=depth, rows=rows, at_least=ranking.NO_MATCH_THRESHOLD
-        )
+        hits, weakest = search.first(depth)
         candidates = candidates_of(hits, index, query)
         similarity = candidates.best_of_each_model()
+        deeper = bool(similarity) and depth < min(available, MAX_SEARCH_DEPTH)
+        if deeper and weakest is not None and weakest >= ranking.NO_MATCH_THRESHOLD:
+            # A capability not reached has every text below `weakest`, so its similarity is
+            # at most this (its mean text and best text at `weakest`, its category at the
+            # best).
+            reachable = ranking.capability_similarity(
+                best_text=weakest,
+                mean_text=weakest,
+                category=index.best_category_similarity(query),
+            )
+            if reachable >= max(similarity.values()) - ranking.TIE_BAND:
+                # One not reached could tie with the best found: deeper, before ranking.
+                depth *= 4
+                continue
         order, bands, cut, enough = _rank(similarity, names, need, limit + 1, listings)
         family_of = {pk: names[pk][1] for pk in order}
-        if not order or depth >= min(available, MAX_SEARCH_DEPTH):
+        if not order or not deeper:
             break
         if weakest is None or weakest < ranking.NO_MATCH_THRESHOLD:
             break  # a text not reached yet is further still: nothing unseen fits
-        # A capability not reached has every text below `weakest`, so its similarity is at
-        # most this (its mean text and best text at `weakest`, its category at the best).
-        reachable = ranking.capability_similarity(
-            best_text=weakest, mean_text=weakest, category=index.best_category_similarity(query)
-        )
         leader = next(similarity[pk] for pk, band in zip(order, bands, strict=True) if band == cut)
         if enough and reachable < leader - ranking.TIE_BAND:
             break

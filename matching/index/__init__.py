@@ -16,7 +16,8 @@ vectors are stored in float16, of which a search scans the NPROBE lists nearest 
 search reads 600 MB per query; this one reads about 2.5% of 300 MB, and bench/resolve_latency.py
 prints its recall@10 against the flat index in the same run.
 
-A package, for its size: capability.py holds CapabilityIndex and its searches, hits.py their hits, ann.py the
+A package, for its size: capability.py holds CapabilityIndex and its searches, deepening.py a
+search taken in steps of depth, hits.py their hits, ann.py the
 approximate index's construction and constants, storage.py saving and loading; the names
 below are what the rest of the project imports from matching.index.
 """

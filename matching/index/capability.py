@@ -15,12 +15,18 @@ from ..categories import CategoryCentroids
 from ..embeddings import DIMENSIONS
 from . import storage
 from .ann import DECODE_CHUNK, NPROBE, _approximate, ann_threshold
+from .deepening import Deepening, Fetch
 from .hits import Hit, HitRows
 
 # Keep faiss and numpy's BLAS from fighting torch and gunicorn workers for the
 # cores: BLAS threads spin between calls and doubled the query encoding time.
 faiss.omp_set_num_threads(1)
 threadpool_limits(limits=1, user_api="blas")
+
+
+def _nothing(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The search of no rows."""
+    return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
 
 
 def _flat(vectors: np.ndarray, dimensions: int) -> faiss.Index:
@@ -295,36 +301,57 @@ class CapabilityIndex(CategoryCentroids):
     ) -> tuple[HitRows, float | None]:
         """search_above's hits as columns. Hits under the bar are never kept: a deep search
         returns thousands of rows of which a resolve keeps the few over its threshold."""
-        if len(self) == 0 or k <= 0 or (rows is not None and len(rows) == 0):
-            return HitRows.empty(), None
-        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        if self.approximate:
-            return self._search_approximate(query, k=k, rows=rows, at_least=at_least)
-        if rows is None:
-            k = min(k, len(self))
-            scores, ids = self._index.search(query, k)
-        else:
-            k = min(k, len(rows))
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))  # type: ignore[call-arg]
-            scores, ids = self._index.search(query, k, params=params)
-        return self._hits(scores[0], ids[0], at_least)
+        return self.deepening(query, rows=rows, at_least=at_least).first(k)
 
-    def _search_approximate(
-        self, query: np.ndarray, *, k: int, rows: np.ndarray | None, at_least: float | None
-    ) -> tuple[HitRows, float | None]:
+    def deepening(
+        self,
+        query: np.ndarray,
+        *,
+        rows: np.ndarray | None = None,
+        at_least: float | None = None,
+        fetch_ahead: int = 0,
+    ) -> Deepening:
+        """search_rows in steps of depth, each search fetching `fetch_ahead` rows at least
+        (matching.index.deepening)."""
         selected = len(self) if rows is None else len(rows)
-        k = min(k, selected)
-        params = faiss.SearchParametersIVF()  # type: ignore[call-arg]
-        params.nprobe = self._probes(k=k, selected=selected)
+        if len(self) == 0:
+            selected = 0
+        vector = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        fetch = self._fetcher(vector, rows, selected) if selected else _nothing
+        return Deepening(
+            fetch, self._hits, available=selected, at_least=at_least, ahead=fetch_ahead
+        )
+
+    def _fetcher(self, query: np.ndarray, rows: np.ndarray | None, selected: int) -> Fetch:
+        """A search for the k nearest of `rows` (all: None), as faiss gives them."""
+        params: faiss.SearchParameters | None = None
+        if not self.approximate:
+            if rows is not None:
+                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))  # type: ignore[call-arg]
+
+            def flat(k: int) -> tuple[np.ndarray, np.ndarray]:
+                scores, ids = self._index.search(query, k, params=params)
+                return scores[0], ids[0]
+
+            return flat
+        # A bitmap: one bit test per scanned vector, built in one pass over `rows`; held with
+        # the selector that reads it, as long as the search is.
+        held: tuple[faiss.IDSelector, np.ndarray] | None = None
         if rows is not None:
-            # A bitmap: one bit test per scanned vector, built in one pass over `rows`.
             chosen = np.zeros(len(self), dtype=bool)
             chosen[rows] = True
             bitmap = np.packbits(chosen, bitorder="little")
-            selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # type: ignore[attr-defined]
-            params.sel = selector
-        scores, ids = self._index.search(query, k, params=params)
-        return self._hits(scores[0], ids[0], at_least)
+            held = (faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap)), bitmap)  # type: ignore[attr-defined]
+
+        def approximate(k: int) -> tuple[np.ndarray, np.ndarray]:
+            ivf = faiss.SearchParametersIVF()  # type: ignore[call-arg]
+            ivf.nprobe = self._probes(k=k, selected=selected)
+            if held is not None:
+                ivf.sel = held[0]
+            scores, ids = self._index.search(query, k, params=ivf)
+            return scores[0], ids[0]
+
+        return approximate
 
     def _hits(
         self, scores: np.ndarray, ids: np.ndarray, at_least: float | None

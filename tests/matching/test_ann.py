@@ -97,6 +97,33 @@ def test_filtered_search_returns_only_the_given_rows(model: Embedder, tmp_path: 
         assert [h.capability for h in found] == [h.capability for h in exact]
 
 
+def test_a_deepening_search_steps_through_one_search_as_searches_of_each_depth(
+    model: Embedder, tmp_path: Path
+) -> None:
+    """Steps of 10, 40 and 160 rows within a fetch of 160 are one search, each step's hits
+    those a search of that depth finds (2,000 distinct rows: no equal similarities); a step
+    past what was fetched searches again, as deep as it asks."""
+    flat, approximate = _indexes(model, tmp_path)
+    artifacts = list(range(1, 251, 3))
+    for index, rows in itertools.product(
+        (flat, approximate), (None, flat.rows_of_artifacts(artifacts))
+    ):
+        for vector in model.encode(NEEDS):
+            search = index.deepening(vector, rows=rows, at_least=0.2, fetch_ahead=160)
+            for depth, searches in ((10, 1), (40, 1), (160, 1), (640, 2), (5000, 3)):
+                hits, weakest = search.first(depth)
+                alone, alone_weakest = index.search_rows(vector, k=depth, rows=rows, at_least=0.2)
+                assert search.searches == searches
+                assert (hits.rows.tolist(), weakest) == (alone.rows.tolist(), alone_weakest)
+                assert hits.similarities.tolist() == alone.similarities.tolist()
+                assert hits.capabilities.tolist() == alone.capabilities.tolist()
+            assert len(hits) and min(hits.similarities) >= 0.2
+            if rows is not None:
+                assert set(hits.artifacts.tolist()) <= set(artifacts)
+        nothing = index.deepening(vector, rows=np.zeros(0, dtype=np.int64))
+        assert (len(nothing.first(10)[0]), nothing.first(10)[1], nothing.searches) == (0, None, 0)
+
+
 def test_rows_of_and_without_artifacts_on_a_built_and_a_loaded_index(
     model: Embedder, tmp_path: Path
 ) -> None:
