@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import Q
 
-from core.db import write_promptly
 from core.errors import ApplicationError
 from core.time import timestamp
 from registry.models import Artifact, ArtifactFacet, ProviderEndpoint
@@ -353,23 +352,21 @@ def resolve(
                     f"{similarity:.2f}, threshold {ranking.NO_MATCH_THRESHOLD:.2f})"
                 )
     answer["resolved"] = results
-    write_promptly(
-        lambda: ResolveLog.objects.create(
-            resolve_id=resolve_id,
-            intent=request.intent,
-            required=required.as_dict(),
-            results=[
-                {
-                    "slug": r["artifact"]["slug"],
-                    "capability_id": r["capability"]["id"],
-                    "confidence": r["matchConfidence"],
-                    "matched_text": r["rank"]["matchedText"],
-                }
-                for r in results
-            ],
-            no_match=answer["noMatch"] or "",
-            client_key=client_key,
-        )
+    ResolveLog.objects.create(
+        resolve_id=resolve_id,
+        intent=request.intent,
+        required=required.as_dict(),
+        results=[
+            {
+                "slug": r["artifact"]["slug"],
+                "capability_id": r["capability"]["id"],
+                "confidence": r["matchConfidence"],
+                "matched_text": r["rank"]["matchedText"],
+            }
+            for r in results
+        ],
+        no_match=answer["noMatch"] or "",
+        client_key=client_key,
     )
     # Outcomes are counted on a cadence (OUTCOMES_INTERVAL_SECONDS, Celery beat), not
     # after each resolve: a passport gets at most one version from them per round.

@@ -160,7 +160,7 @@ def artifacts_lock(*, artifact_ids: Iterable[int]) -> list[int]:
 def refresh_yield() -> None:
     """Between two refreshes of a background round: on SQLite, where a transaction is the
     database's one writer, wait REFRESH_PAUSE_SECONDS so that a request waiting to write
-    (a resolve logs itself) goes first. SQLite's busy handler retries every few to 100 ms;
+    (a resolve logs itself) goes first: it tries again every millisecond (core.sqlite), and
     a writer that begins again at once could keep it waiting for the whole round.
     PostgreSQL locks rows: nothing waits there, and this returns at once."""
     if connection.vendor == "sqlite" and settings.REFRESH_PAUSE_SECONDS > 0:

@@ -29,7 +29,7 @@ def pytest_configure() -> None:
     # whitenoise warns about a static root that collectstatic has not made yet.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
+    if database["ENGINE"] == "core.sqlite":  # config.settings: SQLite
         # A file, not :memory:, so a real Celery worker subprocess (tests/probes) sees
         # the test database; one per pytest process, so parallel runs do not share it.
         test = database.setdefault("TEST", {})
