@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -263,16 +264,10 @@ class CapabilityIndex(CategoryCentroids):
         approximate index with the flat one by these)."""
         if len(self) == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        k = min(k, len(self))
-        if self.approximate:
-            params = faiss.SearchParametersIVF()  # type: ignore[call-arg]
-            params.nprobe = self._probes(k=k, selected=len(self))
-            scores, ids = self._index.search(query, k, params=params)
-        else:
-            scores, ids = self._index.search(query, k)
-        valid = ids[0] >= 0
-        return ids[0][valid].astype(np.int64), scores[0][valid]
+        vector = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        scores, ids = self._fetcher(vector, None, len(self))(min(k, len(self)))
+        valid = ids >= 0
+        return ids[valid].astype(np.int64), scores[valid]
 
     def search(self, query: np.ndarray, *, k: int, rows: np.ndarray | None = None) -> list[Hit]:
         """The best of the k nearest rows per capability, optionally among `rows` only."""
@@ -324,34 +319,27 @@ class CapabilityIndex(CategoryCentroids):
 
     def _fetcher(self, query: np.ndarray, rows: np.ndarray | None, selected: int) -> Fetch:
         """A search for the k nearest of `rows` (all: None), as faiss gives them."""
-        params: faiss.SearchParameters | None = None
-        if not self.approximate:
-            if rows is not None:
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))  # type: ignore[call-arg]
-
-            def flat(k: int) -> tuple[np.ndarray, np.ndarray]:
-                scores, ids = self._index.search(query, k, params=params)
-                return scores[0], ids[0]
-
-            return flat
-        # A bitmap: one bit test per scanned vector, built in one pass over `rows`; held with
-        # the selector that reads it, as long as the search is.
-        held: tuple[faiss.IDSelector, np.ndarray] | None = None
+        # faiss keeps what a selector reads (the bitmap, the rows) with it, and the selector
+        # with the parameters: they live as long as this search does.
+        params: Any = faiss.SearchParametersIVF() if self.approximate else faiss.SearchParameters()
         if rows is not None:
-            chosen = np.zeros(len(self), dtype=bool)
-            chosen[rows] = True
-            bitmap = np.packbits(chosen, bitorder="little")
-            held = (faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap)), bitmap)  # type: ignore[attr-defined]
+            if self.approximate:
+                # A bitmap: one bit test per scanned vector, built in one pass over `rows`.
+                chosen = np.zeros(len(self), dtype=bool)
+                chosen[rows] = True
+                bitmap = np.packbits(chosen, bitorder="little")
+                # The Python form, given the array: the selector holds it.
+                params.sel = faiss.IDSelectorBitmap(bitmap)  # type: ignore[call-arg, arg-type]
+            else:
+                params.sel = faiss.IDSelectorBatch(rows)
 
-        def approximate(k: int) -> tuple[np.ndarray, np.ndarray]:
-            ivf = faiss.SearchParametersIVF()  # type: ignore[call-arg]
-            ivf.nprobe = self._probes(k=k, selected=selected)
-            if held is not None:
-                ivf.sel = held[0]
-            scores, ids = self._index.search(query, k, params=ivf)
+        def fetch(k: int) -> tuple[np.ndarray, np.ndarray]:
+            if self.approximate:
+                params.nprobe = self._probes(k=k, selected=selected)
+            scores, ids = self._index.search(query, k, params=params)
             return scores[0], ids[0]
 
-        return approximate
+        return fetch
 
     def _hits(
         self, scores: np.ndarray, ids: np.ndarray, at_least: float | None
