@@ -184,11 +184,13 @@ def shortlist(
         hits, weakest = search.first(depth)
         candidates = candidates_of(hits, index, query)
         similarity = candidates.best_of_each_model()
+        # The most a capability not reached can score (None: no deeper search, or nothing
+        # unseen fits: a text not reached yet is further than `weakest`, under the
+        # threshold). It has every text below `weakest`: its mean text and best text at
+        # `weakest`, its category at the best.
+        reachable = None
         deeper = bool(similarity) and depth < min(available, MAX_SEARCH_DEPTH)
         if deeper and weakest is not None and weakest >= ranking.NO_MATCH_THRESHOLD:
-            # A capability not reached has every text below `weakest`, so its similarity is
-            # at most this (its mean text and best text at `weakest`, its category at the
-            # best).
             reachable = ranking.capability_similarity(
                 best_text=weakest,
                 mean_text=weakest,
@@ -200,10 +202,8 @@ def shortlist(
                 continue
         order, bands, cut, enough = _rank(similarity, names, need, limit + 1, listings)
         family_of = {pk: names[pk][1] for pk in order}
-        if not order or not deeper:
+        if not order or reachable is None:
             break
-        if weakest is None or weakest < ranking.NO_MATCH_THRESHOLD:
-            break  # a text not reached yet is further still: nothing unseen fits
         leader = next(similarity[pk] for pk, band in zip(order, bands, strict=True) if band == cut)
         if enough and reachable < leader - ranking.TIE_BAND:
             break

@@ -64,11 +64,12 @@ class PromptCursor(base.SQLiteCursorWrapper):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    transaction_mode: str | None  # set by Django's get_connection_params, from OPTIONS
     _wait_seconds = DEFAULT_TIMEOUT
 
     def _prompt(self) -> bool:
         """Whether lock waits are this module's (transactions begin IMMEDIATE)."""
-        return getattr(self, "transaction_mode", None) == "IMMEDIATE"
+        return self.transaction_mode == "IMMEDIATE"
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> sqlite3.Connection:
         conn: sqlite3.Connection = super().get_new_connection(conn_params)
