@@ -73,9 +73,17 @@ def clocks_read(*names: str) -> dict[str, int]:
         return {name: int(value) for name, value in cursor.fetchall()}
 
 
+TOUCH_EPOCH_BITS = 32  # the touches clock's upper bits: an epoch drawn when its row is made
+
+
 def touched_since(seq: int) -> list[tuple[int, int]]:
     """(model, ArtifactTouch.Kind) of each write after position `seq` of RegistryClock
-    "touches"."""
+    "touches", in its epoch: a flush deletes the clock's row before the rows whose delete
+    triggers make it again, so rows of the epoch before (drawn larger or smaller) remain."""
+    end = ((seq >> TOUCH_EPOCH_BITS) + 1) << TOUCH_EPOCH_BITS
     with connection.cursor() as cursor:
-        cursor.execute("SELECT artifact_id, kind FROM registry_artifacttouch WHERE seq > %s", [seq])
+        cursor.execute(
+            "SELECT artifact_id, kind FROM registry_artifacttouch WHERE seq > %s AND seq < %s",
+            [seq, end],
+        )
         return [(int(pk), int(kind)) for pk, kind in cursor.fetchall()]
