@@ -35,7 +35,9 @@ change a few times a day.
   (answer.results_build formats it): tuples, frozen offers, and model instances nobody
   assigns to. A passport kept is the parsed document each answer spreads into its own dict.
 - Each kind keeps at most KEPT_LIMIT entries; past that, the rest are read per resolve.
-  Names are the exception: a web process keeps them all as it starts (names_prefill).
+  Names are the exception. A web process keeps, as it starts, every name, and every row of
+  each kind whose rows all fit (prefill): otherwise a newly started process's resolves
+  read the models they show for the first time, and those were its p95.
 """
 
 from .kept import EPOCH_BITS as EPOCH_BITS
@@ -52,8 +54,8 @@ from .reads import eligible_read as eligible_read
 from .reads import endpoints_read as endpoints_read
 from .reads import facts_read as facts_read
 from .reads import hidden_read as hidden_read
-from .reads import names_prefill as names_prefill
 from .reads import names_read as names_read
 from .reads import offers_read as offers_read
+from .reads import prefill as prefill
 from .reads import shown_read as shown_read
 from .reads import signed_read as signed_read

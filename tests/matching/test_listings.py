@@ -192,7 +192,52 @@ def test_kept_reads_stop_at_the_limit(seeds: list[str], monkeypatch: pytest.Monk
     names = listings.names_read([*pks, 10**9], kept)  # a key no listing has: left out
     assert sorted(names) == pks
     assert kept.listings.names == names  # names have no limit
-    assert listings.names_prefill() == 3
+
+
+@pytest.mark.django_db
+def test_a_starting_process_keeps_every_kind_whose_rows_all_fit(
+    seeds: list[str], model: Any, api: Any
+) -> None:
+    pks = sorted(Artifact.objects.values_list("pk", flat=True))
+    caps = sorted(Capability.objects.values_list("pk", flat=True))
+    assert len(pks) == 3 and len(caps) > 3
+    listings.forget()
+    shown, lazy_reads = kept_reads(api)  # read as asked for
+    assert lazy_reads == 7
+    kept = listings.kept_now()
+    lazy = {
+        "offers": listings.offers_read(pks, kept),
+        "signed": listings.signed_read(pks, kept),
+        "facts": listings.facts_read(caps, kept),
+        "names": listings.names_read(pks, kept),
+    }
+    listings.forget()
+    # Three models fit, their capabilities do not.
+    assert listings.prefill(limit=3) == {
+        "names": 3,
+        "shown": 3,
+        **({"signed": 3} if RANKED else {}),
+    }
+    ranking = listings.kept_now().ranking
+    if ranking is not None:
+        assert (ranking.facts, ranking.capabilities) == ({}, {})
+        assert sorted(ranking.offers) == sorted(ranking.endpoints) == sorted(ranking.signed) == pks
+    listings.forget()
+    everything = {"capabilities": len(caps), "signed": 3} if RANKED else {}
+    assert listings.prefill() == {"names": 3, "shown": 3, **everything}
+    kept = listings.kept_now()
+    assert kept.listings is not None and sorted(kept.listings.shown) == pks
+    if kept.ranking is not None:
+        assert kept.ranking.offers == lazy["offers"]
+        assert kept.ranking.signed == lazy["signed"]
+        assert kept.ranking.facts == lazy["facts"]
+        assert sorted(kept.ranking.capabilities) == caps
+        assert sorted(kept.ranking.endpoints) == pks
+    assert kept.listings.names == lazy["names"]
+    prefilled, reads = kept_reads(api)
+    assert reads == (0 if RANKED else 5)  # on PostgreSQL, nothing is kept under "ranking"
+    same = ("artifact", "offer", "capability", "invocation", "trust", "lastVerified")
+    assert [{k: r[k] for k in same} for r in prefilled] == [{k: r[k] for k in same} for r in shown]
 
 
 LIQUID = "liquid-lfm-2-24b-a2b"
