@@ -34,7 +34,9 @@ change a few times a day.
 - What is kept is shared by every resolve of the process and only read, never changed
   (answer.results_build formats it): tuples, frozen offers, and model instances nobody
   assigns to. A passport kept is the parsed document each answer spreads into its own dict.
-- Each kind keeps at most KEPT_LIMIT entries; past that, the rest are read per resolve.
+- Each kind keeps at most RANKED_LIMIT entries (what a resolve reads of every model it
+  ranks) or KEPT_LIMIT (what it reads of the few it shows); past that, the rest are read
+  per resolve.
   Names are the exception. A web process keeps, as it starts, every name, and every row of
   each kind whose rows all fit (prefill): otherwise a newly started process's resolves
   read the models they show for the first time, and those were its p95.

@@ -16,7 +16,15 @@ from ..offers import ENDPOINT_FIELDS, Offer
 from .kept import Eligible, Facts, Kept, Ranking, Signed, V, kept_now
 
 T = TypeVar("T")
+# How many entries a kind keeps. What a resolve reads of every model it ranks (capability
+# counts by capability; shown rows and offers by model) is kept up to RANKED_LIMIT: at
+# 100,000 capabilities of 25,000 models all of it is 68 MB, and kept up to 10,000 a resolve
+# read most of what it ranked again each time (overhead past the query's encoding: p95 31
+# ms, 25 with all kept). What it reads of the few it shows (capability texts, endpoints,
+# signed passports) stops at KEPT_LIMIT: the passports alone of those 25,000 models are
+# 225 MB, their capability rows 159 MB, and a resolve reads a handful of each.
 KEPT_LIMIT = 10_000
+RANKED_LIMIT = 200_000
 ELIGIBLE_KEPT = 256  # sets of models meeting a need's constraints (eligible_read)
 # What an answer shows of a model and ranks it by (shortlist._tie_facts): not the full rows,
 # whose JSON columns (pricing, distribution, extra, supported parameters, ...) cost a decode
@@ -52,11 +60,10 @@ def _read(
     keys: Iterable[int],
     store: dict[int, V] | None,
     load: Callable[[list[int]], dict[int, V]],
-    *,
-    limited: bool = True,
+    limit: int | None = KEPT_LIMIT,
 ) -> dict[int, V]:
     """Each key's value: from `store` where it holds it, else `load`ed (the keys it leaves
-    out do not exist) and added to `store` while it stays within KEPT_LIMIT (`limited`)."""
+    out do not exist) and added to `store` while it stays within `limit` (None: no limit)."""
     found: dict[int, V] = {}
     missing = []
     known = store if store is not None else {}
@@ -68,7 +75,7 @@ def _read(
     if missing:
         read = load(missing)
         found.update(read)
-        if store is not None and (not limited or len(store) + len(read) <= KEPT_LIMIT):
+        if store is not None and (limit is None or len(store) + len(read) <= limit):
             store.update(read)
     return found
 
@@ -90,8 +97,9 @@ def _shown_load(pks: list[int] | None) -> dict[int, Artifact]:
 
 
 def _models_note(kept: Kept, models: dict[int, int]) -> None:
-    """Note which model each kept capability belongs to (kept_now forgets a written model's)."""
-    if kept.ranking is not None and len(kept.ranking.model_of) < 2 * KEPT_LIMIT:
+    """Note which model each capability read belongs to (kept_now forgets a written model's
+    kept capabilities by it): at most one entry per capability, so no limit."""
+    if kept.ranking is not None:
         kept.ranking.model_of.update(models)
 
 
@@ -141,34 +149,41 @@ def _signed_load(pks: list[int] | None) -> dict[int, Signed | None]:
     return signed
 
 
-def prefill(limit: int = KEPT_LIMIT) -> dict[str, int]:
+def prefill(limit: int | None = None, ranked_limit: int | None = None) -> dict[str, int]:
     """Keep, as a web process starts (matching.warmup), every listing's name, and each kind
-    of what a resolve reads whose every row fits within `limit`: a resolve then reads from
+    of what a resolve reads whose every row fits within its limit: a resolve then reads from
     the database only what was written since. Read as they are asked for, a resolve that
     shows models not shown before reads them, five queries of 1 to 2.5 ms: at 10,000
     capabilities a third of a new process's first 200 resolves did, and its p95 was 24 ms
-    against 19 with every row kept (0.4 s to read them all). How many of each are kept."""
+    against 19 with every row kept (0.4 s to read them all). How many of each are kept.
+    The limits are KEPT_LIMIT and RANKED_LIMIT unless given."""
+    limit = KEPT_LIMIT if limit is None else limit
+    ranked_limit = RANKED_LIMIT if ranked_limit is None else ranked_limit
     kept = kept_now()
-    if kept.listings is None:
+    listings, ranking = kept.listings, kept.ranking
+    if listings is None:
         return {}
-    kept.listings.names.update(_names_load(None))
-    counts = {"names": len(kept.listings.names)}
-    models = counts["names"]
-    if models <= limit:
-        kept.listings.shown.update(_shown_load(None))
-        counts["shown"] = len(kept.listings.shown)
-    ranking = kept.ranking
+    listings.names.update(_names_load(None))
+    models = sorted(listings.names)
+    counts = {"names": len(models)}
+    if len(models) <= ranked_limit:
+        listings.shown.update(_shown_load(None))
+        counts["shown"] = len(listings.shown)
     if ranking is None:
         return counts
-    if Capability.objects.count() <= limit:
+    capabilities = Capability.objects.count()
+    if capabilities <= ranked_limit:
         ranking.facts.update(_facts_load(kept, None))
+        counts["facts"] = len(ranking.facts)
+    if len(models) <= ranked_limit:
+        ranking.offers.update(dict.fromkeys(models, ()) | _offers_load(None))
+        counts["offers"] = len(ranking.offers)
+    if capabilities <= limit:
         ranking.capabilities.update(_capabilities_load(kept, None))
         counts["capabilities"] = len(ranking.capabilities)
-    if models <= limit:
-        all_models = sorted(kept.listings.names)
-        ranking.offers.update(dict.fromkeys(all_models, ()) | _offers_load(None))
-        ranking.endpoints.update(dict.fromkeys(all_models, ()) | _endpoints_load(None))
-        ranking.signed.update(dict.fromkeys(all_models) | _signed_load(None))
+    if len(models) <= limit:
+        ranking.endpoints.update(dict.fromkeys(models, ()) | _endpoints_load(None))
+        ranking.signed.update(dict.fromkeys(models) | _signed_load(None))
         counts["signed"] = sum(1 for found in ranking.signed.values() if found)
     return counts
 
@@ -177,40 +192,42 @@ def names_read(pks: Iterable[int], kept: Kept) -> dict[int, tuple[str, str]]:
     """(slug, family key: the family, or the slug when it has none) of each listing given
     that exists."""
     store = kept.listings.names if kept.listings else None
-    return _read(pks, store, _names_load, limited=False)
+    return _read(pks, store, _names_load, None)
 
 
 def shown_read(pks: Iterable[int], kept: Kept) -> dict[int, Artifact]:
     """Each listing given that exists, with SHOWN_FIELDS and its trust only."""
-    return _read(pks, kept.listings.shown if kept.listings else None, _shown_load)
+    return _read(pks, kept.listings.shown if kept.listings else None, _shown_load, RANKED_LIMIT)
 
 
 def facts_read(pks: Iterable[int], kept: Kept) -> dict[int, Facts]:
     """The outcome and probe counts of each capability given that exists."""
     store = kept.ranking.facts if kept.ranking else None
-    return _read(pks, store, lambda missing: _facts_load(kept, missing))
+    return _read(pks, store, lambda missing: _facts_load(kept, missing), RANKED_LIMIT)
 
 
 def capabilities_read(pks: Iterable[int], kept: Kept) -> dict[int, Capability]:
     """Each capability given that exists, with SHOWN_CAPABILITY_FIELDS only."""
     store = kept.ranking.capabilities if kept.ranking else None
-    return _read(pks, store, lambda missing: _capabilities_load(kept, missing))
+    return _read(pks, store, lambda missing: _capabilities_load(kept, missing), KEPT_LIMIT)
 
 
 def offers_read(pks: Iterable[int], kept: Kept) -> dict[int, tuple[Offer, ...]]:
     """Each given model's offers (its endpoints as offers.Offer; none: empty)."""
-    return _read(pks, kept.ranking.offers if kept.ranking else None, _offers_load)
+    store = kept.ranking.offers if kept.ranking else None
+    return _read(pks, store, _offers_load, RANKED_LIMIT)
 
 
 def endpoints_read(pks: Iterable[int], kept: Kept) -> dict[int, tuple[ProviderEndpoint, ...]]:
     """Each given model's endpoints (none: empty), without their raw catalog rows."""
-    return _read(pks, kept.ranking.endpoints if kept.ranking else None, _endpoints_load)
+    store = kept.ranking.endpoints if kept.ranking else None
+    return _read(pks, store, _endpoints_load, KEPT_LIMIT)
 
 
 def signed_read(pks: Iterable[int], kept: Kept) -> dict[int, Signed | None]:
     """Each given model's latest signed version: (its passport, when it was signed), or None
     when it has none."""
-    return _read(pks, kept.ranking.signed if kept.ranking else None, _signed_load)
+    return _read(pks, kept.ranking.signed if kept.ranking else None, _signed_load, KEPT_LIMIT)
 
 
 Decide = Callable[[list[int] | None], tuple[list[int] | None, str | None]]

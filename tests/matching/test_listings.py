@@ -178,6 +178,7 @@ def test_kept_reads_stop_at_the_limit(seeds: list[str], monkeypatch: pytest.Monk
     pks = sorted(Artifact.objects.values_list("pk", flat=True))
     assert len(pks) == 3
     monkeypatch.setattr(listings.reads, "KEPT_LIMIT", 2)
+    monkeypatch.setattr(listings.reads, "RANKED_LIMIT", 2)
     kept = listings.kept_now()
     assert kept.listings is not None and (kept.ranking is not None) is RANKED
     assert sorted(listings.shown_read(pks[:2], kept)) == pks[:2]
@@ -192,6 +193,23 @@ def test_kept_reads_stop_at_the_limit(seeds: list[str], monkeypatch: pytest.Monk
     names = listings.names_read([*pks, 10**9], kept)  # a key no listing has: left out
     assert sorted(names) == pks
     assert kept.listings.names == names  # names have no limit
+
+
+@pytest.mark.django_db
+def test_what_every_ranked_model_reads_is_kept_past_what_only_the_shown_read(
+    seeds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pks = sorted(Artifact.objects.values_list("pk", flat=True))
+    monkeypatch.setattr(listings.reads, "KEPT_LIMIT", 2)
+    listings.forget()
+    kept = listings.kept_now()
+    assert kept.listings is not None
+    assert sorted(listings.shown_read(pks, kept)) == pks
+    assert sorted(kept.listings.shown) == pks  # within RANKED_LIMIT
+    assert sorted(listings.signed_read(pks, kept)) == pks
+    assert kept.ranking is None or kept.ranking.signed == {}  # three would pass KEPT_LIMIT
+    if kept.ranking is not None:
+        assert sorted(listings.offers_read(pks, kept)) == sorted(kept.ranking.offers) == pks
 
 
 @pytest.mark.django_db
@@ -212,18 +230,19 @@ def test_a_starting_process_keeps_every_kind_whose_rows_all_fit(
         "names": listings.names_read(pks, kept),
     }
     listings.forget()
-    # Three models fit, their capabilities do not.
-    assert listings.prefill(limit=3) == {
-        "names": 3,
-        "shown": 3,
-        **({"signed": 3} if RANKED else {}),
-    }
+    # Three models fit, their capability texts do not: what the few shown read of them.
+    ranked = {"facts": len(caps), "offers": 3} if RANKED else {}
+    shown_only = {"signed": 3} if RANKED else {}
+    assert listings.prefill(limit=3) == {"names": 3, "shown": 3, **ranked, **shown_only}
     ranking = listings.kept_now().ranking
     if ranking is not None:
-        assert (ranking.facts, ranking.capabilities) == ({}, {})
+        assert ranking.capabilities == {}
+        assert sorted(ranking.facts) == caps
         assert sorted(ranking.offers) == sorted(ranking.endpoints) == sorted(ranking.signed) == pks
     listings.forget()
-    everything = {"capabilities": len(caps), "signed": 3} if RANKED else {}
+    assert listings.prefill(limit=2, ranked_limit=2) == {"names": 3}
+    listings.forget()
+    everything = {**ranked, "capabilities": len(caps), **shown_only} if RANKED else {}
     assert listings.prefill() == {"names": 3, "shown": 3, **everything}
     kept = listings.kept_now()
     assert kept.listings is not None and sorted(kept.listings.shown) == pks
