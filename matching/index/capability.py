@@ -308,7 +308,9 @@ class CapabilityIndex(CategoryCentroids):
     ) -> Deepening:
         """search_rows in steps of depth, each search fetching `fetch_ahead` rows at least
         (matching.index.deepening)."""
-        selected = 0 if len(self) == 0 else len(self) if rows is None else len(rows)
+        selected = len(self) if rows is None else len(rows)
+        if len(self) == 0:
+            selected = 0
         vector = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         fetch = self._fetcher(vector, rows, selected) if selected else _nothing
         return Deepening(

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from django.db import connection
 
-from registry.clocks import TOUCH_EPOCH_BITS, clocks_read, touched_since
+from registry.clocks import TOUCH_EPOCH_BITS as EPOCH_BITS
+from registry.clocks import clocks_read, touched_since
 from registry.list_page import CLOCKED_VENDORS, LIST_CLOCK
 from registry.models import Artifact, ArtifactTouch, Capability, ProviderEndpoint
 
@@ -19,7 +20,6 @@ Kind = ArtifactTouch.Kind
 
 RANKING_CLOCK = "ranking"  # moved by the triggers of migration 0009 (SQLite only)
 TOUCH_CLOCK = "touches"  # the order of writes, by the triggers of migration 0011 (SQLite only)
-EPOCH_BITS = TOUCH_EPOCH_BITS
 # More models written at once than this (an import): forget everything, read it all again.
 TOUCHED_LIMIT = 2_000
 TOUCHED_KEPT = 64  # steps of models written, for kept eligible sets to catch up by

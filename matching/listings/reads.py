@@ -60,7 +60,7 @@ def _read(
     keys: Iterable[int],
     store: dict[int, V] | None,
     load: Callable[[list[int]], dict[int, V]],
-    limit: int | None = KEPT_LIMIT,
+    limit: int | None,
 ) -> dict[int, V]:
     """Each key's value: from `store` where it holds it, else `load`ed (the keys it leaves
     out do not exist) and added to `store` while it stays within `limit` (None: no limit)."""
@@ -80,19 +80,23 @@ def _read(
     return found
 
 
-def _among(rows: QuerySet[Any], pks: list[int] | None, field: str = "pk") -> QuerySet[Any]:
-    """`rows` of these keys (every row: None)."""
-    return rows if pks is None else rows.filter(**{f"{field}__in": pks})
+# Each load reads the rows of the keys given, each key present in what it returns where a
+# key without rows has a value (no offers, no endpoints, no signed version); `whole`: every
+# row of the table instead (prefill), not a filter by thousands of keys.
 
 
-def _names_load(pks: list[int] | None) -> dict[int, tuple[str, str]]:
+def _among(rows: QuerySet[Any], pks: list[int], whole: bool, field: str = "pk") -> QuerySet[Any]:
+    return rows if whole else rows.filter(**{f"{field}__in": pks})
+
+
+def _names_load(pks: list[int], whole: bool = False) -> dict[int, tuple[str, str]]:
     """(slug, family key) by key of the given listings, read in chunks."""
-    rows = _among(Artifact.objects.order_by(), pks).values_list("pk", "slug", "family")
+    rows = _among(Artifact.objects.order_by(), pks, whole).values_list("pk", "slug", "family")
     return {pk: (slug, family or slug) for pk, slug, family in rows.iterator(2000)}
 
 
-def _shown_load(pks: list[int] | None) -> dict[int, Artifact]:
-    rows = _among(Artifact.objects.select_related("trust"), pks).only(*SHOWN_FIELDS)
+def _shown_load(pks: list[int], whole: bool = False) -> dict[int, Artifact]:
+    rows = _among(Artifact.objects.select_related("trust"), pks, whole).only(*SHOWN_FIELDS)
     return {artifact.pk: artifact for artifact in rows}
 
 
@@ -103,9 +107,11 @@ def _models_note(kept: Kept, models: dict[int, int]) -> None:
         kept.ranking.model_of.update(models)
 
 
-def _facts_load(kept: Kept, pks: list[int] | None) -> dict[int, Facts]:
+def _facts_load(kept: Kept, pks: list[int], whole: bool = False) -> dict[int, Facts]:
     fields = ("pk", "artifact_id", "success_rate", "feedback_count", "successes")
-    rows = _among(Capability.objects.all(), pks).values_list(*fields, "probe_runs", "probe_passes")
+    rows = _among(Capability.objects.all(), pks, whole).values_list(
+        *fields, "probe_runs", "probe_passes"
+    )
     facts: dict[int, Facts] = {}
     models: dict[int, int] = {}
     for pk, model, rate, feedback, successes, runs, passes in rows:
@@ -115,35 +121,37 @@ def _facts_load(kept: Kept, pks: list[int] | None) -> dict[int, Facts]:
     return facts
 
 
-def _capabilities_load(kept: Kept, pks: list[int] | None) -> dict[int, Capability]:
-    rows = _among(Capability.objects.all(), pks).only(*SHOWN_CAPABILITY_FIELDS)
+def _capabilities_load(kept: Kept, pks: list[int], whole: bool = False) -> dict[int, Capability]:
+    rows = _among(Capability.objects.all(), pks, whole).only(*SHOWN_CAPABILITY_FIELDS)
     found = {capability.pk: capability for capability in rows}
     _models_note(kept, {pk: capability.artifact_id for pk, capability in found.items()})
     return found
 
 
-def _by_model(rows: Iterable[tuple[int, T]], pks: list[int] | None) -> dict[int, tuple[T, ...]]:
-    """(model, row) pairs as each model's rows, every model given (None: every model a row
-    names) present."""
-    found: dict[int, list[T]] = {pk: [] for pk in pks or ()}
+def _by_model(rows: Iterable[tuple[int, T]], pks: list[int]) -> dict[int, tuple[T, ...]]:
+    """(model, row) pairs as each model's rows, every model given present."""
+    found: dict[int, list[T]] = {pk: [] for pk in pks}
     for model, row in rows:
         found.setdefault(model, []).append(row)
     return {pk: tuple(of_model) for pk, of_model in found.items()}
 
 
-def _offers_load(pks: list[int] | None) -> dict[int, tuple[Offer, ...]]:
-    rows = _among(ProviderEndpoint.objects.all(), pks, "artifact_id").values(*ENDPOINT_FIELDS)
+def _offers_load(pks: list[int], whole: bool = False) -> dict[int, tuple[Offer, ...]]:
+    endpoints = _among(ProviderEndpoint.objects.all(), pks, whole, "artifact_id")
+    rows = endpoints.values(*ENDPOINT_FIELDS)
     return _by_model(((v["artifact_id"], Offer.from_values(v)) for v in rows), pks)
 
 
-def _endpoints_load(pks: list[int] | None) -> dict[int, tuple[ProviderEndpoint, ...]]:
-    rows = _among(ProviderEndpoint.objects.all(), pks, "artifact_id").defer("raw")
+def _endpoints_load(pks: list[int], whole: bool = False) -> dict[int, tuple[ProviderEndpoint, ...]]:
+    rows = _among(ProviderEndpoint.objects.all(), pks, whole, "artifact_id").defer("raw")
     return _by_model(((endpoint.artifact_id, endpoint) for endpoint in rows), pks)
 
 
-def _signed_load(pks: list[int] | None) -> dict[int, Signed | None]:
-    signed: dict[int, Signed | None] = dict.fromkeys(pks or ())
-    versions = latest_versions(pks).only("artifact_id", "passport_json", "signature", "signed_at")
+def _signed_load(pks: list[int], whole: bool = False) -> dict[int, Signed | None]:
+    signed: dict[int, Signed | None] = dict.fromkeys(pks)
+    versions = latest_versions(None if whole else pks).only(
+        "artifact_id", "passport_json", "signature", "signed_at"
+    )
     for version in versions:
         signed[version.artifact_id] = (version.passport(), version.signed_at)
     return signed
@@ -163,27 +171,27 @@ def prefill(limit: int | None = None, ranked_limit: int | None = None) -> dict[s
     listings, ranking = kept.listings, kept.ranking
     if listings is None:
         return {}
-    listings.names.update(_names_load(None))
+    listings.names.update(_names_load([], whole=True))
     models = sorted(listings.names)
     counts = {"names": len(models)}
     if len(models) <= ranked_limit:
-        listings.shown.update(_shown_load(None))
+        listings.shown.update(_shown_load(models, whole=True))
         counts["shown"] = len(listings.shown)
     if ranking is None:
         return counts
     capabilities = Capability.objects.count()
     if capabilities <= ranked_limit:
-        ranking.facts.update(_facts_load(kept, None))
+        ranking.facts.update(_facts_load(kept, [], whole=True))
         counts["facts"] = len(ranking.facts)
     if len(models) <= ranked_limit:
-        ranking.offers.update(dict.fromkeys(models, ()) | _offers_load(None))
+        ranking.offers.update(_offers_load(models, whole=True))
         counts["offers"] = len(ranking.offers)
     if capabilities <= limit:
-        ranking.capabilities.update(_capabilities_load(kept, None))
+        ranking.capabilities.update(_capabilities_load(kept, [], whole=True))
         counts["capabilities"] = len(ranking.capabilities)
     if len(models) <= limit:
-        ranking.endpoints.update(dict.fromkeys(models, ()) | _endpoints_load(None))
-        ranking.signed.update(dict.fromkeys(models) | _signed_load(None))
+        ranking.endpoints.update(_endpoints_load(models, whole=True))
+        ranking.signed.update(_signed_load(models, whole=True))
         counts["signed"] = sum(1 for found in ranking.signed.values() if found)
     return counts
 
